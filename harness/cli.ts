@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/** remus-bench command line: argv -> subcommand; nothing else lives here. */
+import { Command, CommanderError, Option } from 'commander';
+import { experimentCommand } from './commands/experiment.ts';
+import type { ExperimentFlags } from './commands/experiment-options.ts';
+import { FREEZER_CHOICES, TESTBED_NAMES, WORKLOAD_NAMES } from './config/schema.ts';
+import { UserError } from './errors.ts';
+import { HARNESS_VERSION } from './version.ts';
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+const program = new Command('remus-bench')
+  .description(
+    'Measures what Remus primary-backup VM replication costs, per checkpoint interval and workload.',
+  )
+  .version(HARNESS_VERSION)
+  .exitOverride()
+  .showHelpAfterError('(add --help for the list of options)');
+
+program
+  .command('experiment')
+  .description(
+    'Run a matrix of workloads x checkpoint intervals (plus the unreplicated baseline) and store every trial.',
+  )
+  .option('--matrix <quick|full|file>', 'preset matrix, or a JSON file with matrix fields', undefined)
+  .addOption(
+    new Option('--testbed <name>', `where the guest runs (${TESTBED_NAMES.join(', ')}); default emulated`),
+  )
+  .option('--config <file>', 'JSON config file (any subset of the config; see README.md)')
+  .option('--results <dir>', 'directory holding one folder per run (default results/)')
+  .option('--trials <n>', 'trials per cell')
+  .option('--intervals <ms,...>', 'checkpoint intervals in ms, e.g. 25,100')
+  .option('--workloads <names>', `comma-separated workloads: ${WORKLOAD_NAMES.join(', ')}`)
+  .option('--duration <s>', 'measured seconds per trial (whole seconds)')
+  .option('--warmup <s>', 'unmeasured warm-up seconds before each measurement')
+  .option('--seed <n>', 'seed of the shuffled, interleaved trial order')
+  .option('--no-baseline', 'leave out the unreplicated baseline cells')
+  .option(
+    '--freezer <kind>',
+    `emulated testbed freezer: ${FREEZER_CHOICES.join(', ')} (default auto: best available)`,
+  )
+  .option('--dry-run', 'print every cell, trial count, order and ETA; start and write nothing')
+  .option('--resume <run-dir|latest>', 'continue a stopped run: skip done trials, rerun the one in flight')
+  .option('--force', 'with --resume: accept a configuration that differs from the stored one')
+  .addHelpText(
+    'after',
+    `
+Precedence: defaults < --config file < --matrix < individual flags.
+Exit codes: 0 done, 1 some trials failed, 2 bad input (nothing started), 130 interrupted (resume with --resume).
+
+Examples:
+  npm run experiment -- --matrix quick
+  npm run experiment -- --matrix full --dry-run
+  npm run experiment -- --intervals 25,50 --workloads latency --trials 5 --duration 10
+  npm run experiment -- --resume latest`,
+  )
+  .action(async (flags: ExperimentFlags) => {
+    process.exitCode = await experimentCommand(flags, log);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version are not errors; every parse error is bad input.
+    process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    if (error.code === 'commander.help') process.exitCode = 0;
+  } else if (error instanceof UserError) {
+    process.stderr.write(`remus-bench: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(
+      `remus-bench: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  }
+}

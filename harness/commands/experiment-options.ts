@@ -1,0 +1,73 @@
+import type { ConfigLayer, LabeledLayer } from '../config/load.ts';
+
+/** The `experiment` flags as commander hands them over (strings until validated). */
+export interface ExperimentFlags {
+  matrix?: string;
+  testbed?: string;
+  config?: string;
+  results?: string;
+  trials?: string;
+  intervals?: string;
+  workloads?: string;
+  duration?: string;
+  warmup?: string;
+  seed?: string;
+  baseline?: boolean;
+  freezer?: string;
+  dryRun?: boolean;
+  resume?: string;
+  force?: boolean;
+}
+
+/** A number where the text is one; else the text itself, so the schema reports the bad value. */
+export function numberOrText(text: string): number | string {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  return trimmed !== '' && Number.isFinite(value) ? value : text;
+}
+
+export function listOf(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/**
+ * The config layer of the individual flags (they win over --matrix and --config), each field
+ * labelled with the flag that set it so that errors say "(from --intervals)".
+ */
+export function flagsLayer(flags: ExperimentFlags): LabeledLayer {
+  const layer: ConfigLayer = {};
+  const matrix: ConfigLayer = {};
+  const sources = new Map<string, string>();
+  const set = (target: ConfigLayer, key: string, path: string, flag: string, value: unknown) => {
+    target[key] = value;
+    sources.set(path, flag);
+  };
+  if (flags.trials !== undefined)
+    set(matrix, 'trials', 'matrix.trials', '--trials', numberOrText(flags.trials));
+  if (flags.intervals !== undefined) {
+    set(matrix, 'intervals', 'matrix.intervals', '--intervals', listOf(flags.intervals).map(numberOrText));
+  }
+  if (flags.workloads !== undefined)
+    set(matrix, 'workloads', 'matrix.workloads', '--workloads', listOf(flags.workloads));
+  if (flags.duration !== undefined)
+    set(matrix, 'durationS', 'matrix.durationS', '--duration', numberOrText(flags.duration));
+  if (flags.warmup !== undefined)
+    set(matrix, 'warmupS', 'matrix.warmupS', '--warmup', numberOrText(flags.warmup));
+  if (flags.seed !== undefined) set(matrix, 'seed', 'matrix.seed', '--seed', numberOrText(flags.seed));
+  if (flags.baseline === false) set(matrix, 'baseline', 'matrix.baseline', '--no-baseline', false);
+  if (Object.keys(matrix).length) layer.matrix = matrix;
+  if (flags.testbed !== undefined || flags.freezer !== undefined) {
+    const testbed: ConfigLayer = {};
+    if (flags.testbed !== undefined) set(testbed, 'kind', 'testbed.kind', '--testbed', flags.testbed);
+    if (flags.freezer !== undefined) {
+      testbed.emulated = { freezer: flags.freezer };
+      sources.set('testbed.emulated.freezer', '--freezer');
+    }
+    layer.testbed = testbed;
+  }
+  if (flags.results !== undefined) set(layer, 'results', 'results', '--results', flags.results);
+  return { layer, sources };
+}

@@ -1,0 +1,59 @@
+import { availability } from '../../workloads/registry.ts';
+import { type LabeledLayer, labelLayer, matrixLayer, readJsonLayer, resolveConfig } from '../config/load.ts';
+import { DEFAULT_CONFIG } from '../config/presets.ts';
+import type { Config } from '../config/schema.ts';
+import { UserError } from '../errors.ts';
+import { formatPlan } from '../plan/format.ts';
+import { planExperiment } from '../plan/plan.ts';
+import { runExperiment } from '../run/experiment.ts';
+import { configDifferences, experimentConfig, readManifest } from '../store/manifest.ts';
+import { ensureWritableDir, findRunDir, type RunPaths } from '../store/run-dir.ts';
+import { type ExperimentFlags, flagsLayer } from './experiment-options.ts';
+
+/** `--config`, `--matrix` and the individual flags, in increasing precedence. */
+function userLayers(flags: ExperimentFlags): LabeledLayer[] {
+  const layers: LabeledLayer[] = [];
+  if (flags.config) layers.push(labelLayer(readJsonLayer(flags.config, 'Config file'), flags.config));
+  if (flags.matrix) {
+    const { layer, label } = matrixLayer(flags.matrix);
+    layers.push(labelLayer(layer, label));
+  }
+  layers.push(flagsLayer(flags));
+  return layers;
+}
+
+/**
+ * The config of a resumed run is the one in its manifest; flags may only repeat it. A change is
+ * refused (listing the fields) unless --force, because the trials on disk were measured with it.
+ */
+function resumeConfig(flags: ExperimentFlags): { config: Config; paths: RunPaths } {
+  const paths = findRunDir(flags.resume as string, flags.results ?? DEFAULT_CONFIG.results);
+  const manifest = readManifest(paths.manifest);
+  const stored = labelLayer(manifest.config as unknown as Record<string, unknown>, 'the run manifest');
+  const config = resolveConfig([stored, ...userLayers(flags)]);
+  const changed = configDifferences(experimentConfig(manifest.config), experimentConfig(config));
+  if (changed.length > 0 && !flags.force) {
+    throw new UserError(
+      `--resume ${flags.resume}: the configuration differs from the one this run started with (${changed.join(', ')}). ` +
+        'Its finished trials were measured with the old one. Resume without those options, start a new run, ' +
+        'or add --force to continue with the new configuration.',
+    );
+  }
+  return { config: { ...config, results: manifest.config.results }, paths };
+}
+
+export async function experimentCommand(
+  flags: ExperimentFlags,
+  log: (line: string) => void,
+): Promise<number> {
+  const { config, paths } = flags.resume
+    ? resumeConfig(flags)
+    : { config: resolveConfig(userLayers(flags)), paths: null };
+  if (flags.dryRun) {
+    log(formatPlan(planExperiment(config, availability), config));
+    log('\nDry run: nothing was started and nothing was written.');
+    return 0;
+  }
+  if (!paths) ensureWritableDir(config.results);
+  return runExperiment({ config, resume: paths, log });
+}

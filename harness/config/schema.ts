@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/**
+ * The one schema of a remus-bench configuration. Every type of the config is inferred from it, so
+ * the file format, the CLI overrides and the code cannot drift apart.
+ */
+
+/** Every workload the harness knows about, built or not; `plan/` marks the unbuilt ones. */
+export const WORKLOAD_NAMES = ['cpu', 'memory', 'latency', 'http'] as const;
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+
+export const TESTBED_NAMES = ['emulated'] as const;
+export type TestbedName = (typeof TESTBED_NAMES)[number];
+
+export const FREEZER_CHOICES = ['auto', 'cgroup2', 'cgroup1', 'sigstop'] as const;
+export const PRIORITY_CHOICES = ['auto', 'realtime', 'nice', 'normal'] as const;
+
+const intervalMs = z
+  .number({ error: 'expected a checkpoint interval in milliseconds (a number)' })
+  .int({ error: 'expected a whole number of milliseconds' })
+  .min(1, { error: 'expected an interval of at least 1 ms (the baseline is `matrix.baseline`, not 0)' })
+  .max(10_000, { error: 'expected at most 10000 ms' });
+
+export const matrixSchema = z.strictObject({
+  /** Include the unreplicated baseline cell for every workload. */
+  baseline: z.boolean({ error: 'expected true or false' }),
+  /** Checkpoint intervals in ms; each one is a protected cell per workload. */
+  intervals: z.array(intervalMs, { error: 'expected a list of intervals in ms, e.g. [25, 100]' }),
+  workloads: z
+    .array(z.enum(WORKLOAD_NAMES, { error: `expected one of ${WORKLOAD_NAMES.join(', ')}` }), {
+      error: 'expected a list of workload names',
+    })
+    .min(1, { error: 'expected at least one workload' }),
+  /** Trials per cell. */
+  trials: z
+    .number({ error: 'expected a number of trials' })
+    .int({ error: 'expected a whole number of trials' })
+    .min(1, { error: 'expected at least 1 trial' })
+    .max(1000, { error: 'expected at most 1000 trials' }),
+  /** Measured seconds per trial (whole seconds: sysbench's --time takes whole seconds). */
+  durationS: z
+    .number({ error: 'expected a duration in seconds' })
+    .int({ error: 'expected whole seconds' })
+    .min(1, { error: 'expected at least 1 s' })
+    .max(3600, { error: 'expected at most 3600 s' }),
+  /** Unmeasured seconds before each measurement, under the same protection. */
+  warmupS: z
+    .number({ error: 'expected a warm-up in seconds' })
+    .min(0, { error: 'expected 0 or more seconds' })
+    .max(600, { error: 'expected at most 600 s' }),
+  /** Seed of the trial order shuffle; recorded in the manifest. */
+  seed: z
+    .number({ error: 'expected a seed (a whole number)' })
+    .int({ error: 'expected a whole number' })
+    .min(0, { error: 'expected 0 or more' })
+    .max(2 ** 32 - 1, { error: 'expected at most 4294967295' }),
+});
+
+export const emulatedSchema = z.strictObject({
+  /** How the guest is paused; `auto` takes the best the host offers and records it. */
+  freezer: z.enum(FREEZER_CHOICES, { error: `expected one of ${FREEZER_CHOICES.join(', ')}` }),
+  /** Scheduling priority of the checkpoint controller; `auto` takes the best permitted. */
+  priority: z.enum(PRIORITY_CHOICES, { error: `expected one of ${PRIORITY_CHOICES.join(', ')}` }),
+});
+
+export const testbedSchema = z.strictObject({
+  kind: z.enum(TESTBED_NAMES, { error: `expected one of ${TESTBED_NAMES.join(', ')}` }),
+  emulated: emulatedSchema,
+});
+
+export const cpuWorkloadSchema = z.strictObject({
+  threads: z.number().int().min(1).max(256),
+  maxPrime: z.number().int().min(100).max(10_000_000),
+});
+
+export const latencyWorkloadSchema = z.strictObject({
+  /** Requests per second of the paced (open-loop) client. */
+  ratePerS: z.number().min(1).max(20_000),
+  /** Bytes per request and per echo. */
+  payloadBytes: z.number().int().min(16).max(65_536),
+  /** A reply later than this after the end of the measurement counts as lost. */
+  timeoutMs: z.number().int().min(10).max(60_000),
+});
+
+export const configSchema = z.strictObject({
+  matrix: matrixSchema,
+  testbed: testbedSchema,
+  workloads: z.strictObject({ cpu: cpuWorkloadSchema, latency: latencyWorkloadSchema }),
+  /** Directory that holds one folder per run. */
+  results: z.string().min(1, { error: 'expected a directory path' }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type MatrixConfig = z.infer<typeof matrixSchema>;
+export type EmulatedConfig = z.infer<typeof emulatedSchema>;
+export type CpuWorkloadConfig = z.infer<typeof cpuWorkloadSchema>;
+export type LatencyWorkloadConfig = z.infer<typeof latencyWorkloadSchema>;

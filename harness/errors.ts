@@ -1,0 +1,24 @@
+/**
+ * An error the user can fix (bad flag, bad config field, unwritable path, missing package).
+ * The CLI prints its message without a stack trace and exits with `exitCode` (2 by default).
+ */
+export class UserError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.name = 'UserError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** Raised inside a trial when the user pressed Ctrl-C; cleanup still runs. */
+export class InterruptedError extends Error {
+  constructor(message = 'interrupted by the user') {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

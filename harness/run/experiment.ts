@@ -1,0 +1,279 @@
+import { summarizeRows } from '../../analysis/summarize.ts';
+import { formatSummary, type HeadlineMetric } from '../../reports/console.ts';
+import { availability, workloadModules } from '../../workloads/registry.ts';
+import type { WorkloadModule } from '../../workloads/types.ts';
+import type { Config } from '../config/schema.ts';
+import { errorMessage } from '../errors.ts';
+import { collectHostFacts, hostIdentity } from '../host/facts.ts';
+import { formatDuration, type Plan, type PlannedTrial, planExperiment } from '../plan/plan.ts';
+import { ensureTools, type RequiredTool } from '../setup/system-packages.ts';
+import { configHash, digest, type Manifest, readManifest, writeManifest } from '../store/manifest.ts';
+import { artifactDir, createRunDir, newRunId, type RunPaths } from '../store/run-dir.ts';
+import { appendSamples, readSamples, rewriteSamples, type SampleRow } from '../store/samples.ts';
+import { doneTrialIds, initialState, readState, setTrial, writeState } from '../store/state.ts';
+import { createTestbed } from '../testbeds/registry.ts';
+import type { TestbedFacts } from '../testbeds/types.ts';
+import { HARNESS_VERSION } from '../version.ts';
+import { installInterruptHandler } from './interrupt.ts';
+import { protectionMeasurements } from './protection-rows.ts';
+import { runTrial } from './trial.ts';
+
+export interface ExperimentOptions {
+  config: Config;
+  /** An existing run directory to continue (--resume), or null for a new run. */
+  resume: RunPaths | null;
+  log: (line: string) => void;
+}
+
+/** Process exit codes: 0 all done, 1 some trials failed, 130 interrupted. */
+export type ExperimentExit = 0 | 1 | 130;
+
+/** After this many failures in a row the run stops: the testbed is broken, not one trial. */
+const MAX_CONSECUTIVE_FAILURES = 3;
+
+function requiredTools(plan: Plan, modules: Partial<Record<string, WorkloadModule>>): RequiredTool[] {
+  const names = new Set(plan.cells.filter((c) => c.runnable).map((c) => c.workload));
+  return [...names].flatMap((name) => modules[name]?.requiredTools ?? []);
+}
+
+/** Runs (or resumes) an experiment: side effects live here and in the testbed, planning is pure. */
+export async function runExperiment({ config, resume, log }: ExperimentOptions): Promise<ExperimentExit> {
+  const plan = planExperiment(config, availability);
+  const modules = workloadModules(config);
+  await ensureTools(requiredTools(plan, modules), log);
+
+  const testbed = createTestbed(config);
+  const interrupt = installInterruptHandler(log);
+  try {
+    const facts = await testbed.probe();
+    const host = await collectHostFacts();
+    const hostDigest = digest(hostIdentity(host));
+    const session = {
+      startedAt: new Date().toISOString(),
+      resumed: resume !== null,
+      host,
+      hostDigest,
+      testbed: facts,
+    };
+
+    let paths: RunPaths;
+    let manifest: Manifest;
+    if (resume) {
+      paths = resume;
+      manifest = readManifest(paths.manifest);
+      manifest.config = config;
+      manifest.configHash = configHash(config);
+      manifest.sessions.push(session);
+    } else {
+      const runId = newRunId();
+      paths = createRunDir(config.results, runId);
+      manifest = {
+        schema: 1,
+        runId,
+        createdAt: session.startedAt,
+        harnessVersion: HARNESS_VERSION,
+        config,
+        configHash: configHash(config),
+        seed: plan.seed,
+        cells: plan.cells,
+        order: plan.order.map((t) => t.id),
+        sessions: [session],
+      };
+    }
+    writeManifest(paths.manifest, manifest);
+
+    // State: on resume, trials that were running when the run stopped go back to todo, and rows of
+    // trials that are not done (a crash after the samples write) are removed so none count twice.
+    const state = resume ? readState(paths.state) : initialState(plan);
+    const fresh = initialState(plan);
+    for (const [cellId, cell] of Object.entries(fresh.cells)) state.cells[cellId] ??= cell;
+    const previous = readSamples(paths.samples);
+    for (const warning of previous.warnings) log(`Warning: ${warning}`);
+    const done = doneTrialIds(state);
+    if (resume) {
+      const dropped = rewriteSamples(paths.samples, previous.rows, done);
+      if (dropped > 0) log(`Removed ${dropped} sample rows of unfinished trials; those trials run again.`);
+    }
+    writeState(paths.state, state);
+
+    const todo = plan.order.filter((t) => !done.has(t.id));
+    log(
+      `Run ${manifest.runId} (${paths.dir})\n` +
+        `Testbed ${facts.name}: ${Object.entries(facts.mechanisms)
+          .map(([job, m]) => `${job}=${m}`)
+          .join(', ')}` +
+        (facts.fallbacks.length ? `\nFallbacks: ${facts.fallbacks.join('; ')}` : '') +
+        `\n${todo.length} of ${plan.order.length} trials to run${resume ? ` (${done.size} done before)` : ''}; ETA ${formatDuration(todo.length * plan.trialSeconds)}`,
+    );
+    for (const skipped of plan.cells.filter((c) => !c.runnable))
+      log(`Skipping ${skipped.id}: ${skipped.notRunnableReason}`);
+
+    const cellsById = new Map(plan.cells.map((c) => [c.id, c]));
+    const cellNumbers = new Map(plan.cells.filter((c) => c.runnable).map((c, i) => [c.id, i + 1]));
+    const runnableCells = cellNumbers.size;
+    const trialTimes: number[] = [];
+    let failedInARow = 0;
+    let failures = 0;
+
+    for (const [index, planned] of todo.entries()) {
+      if (interrupt.signal.aborted) break;
+      const cell = cellsById.get(planned.cellId);
+      const module = cell ? modules[cell.workload] : undefined;
+      if (!cell || !module) throw new Error(`no workload module for ${planned.cellId}`);
+      const perTrial = trialTimes.length
+        ? trialTimes.reduce((a, b) => a + b) / trialTimes.length
+        : plan.trialSeconds;
+      log(
+        `[${index + 1}/${todo.length}] cell ${cellNumbers.get(cell.id)}/${runnableCells} ${cell.id} trial ${planned.trial}/${config.matrix.trials}` +
+          ` - ETA ${formatDuration((todo.length - index) * perTrial)}`,
+      );
+      setTrial(state, cell.id, planned.id, { status: 'running', startedAt: new Date().toISOString() });
+      writeState(paths.state, state);
+      const began = performance.now();
+      const outcome = await runTrial(
+        {
+          trialId: planned.id,
+          intervalMs: cell.intervalMs,
+          warmupS: config.matrix.warmupS,
+          durationS: config.matrix.durationS,
+          artifactsDir: artifactDir(paths, planned.id),
+        },
+        testbed,
+        module,
+        interrupt.signal,
+      );
+      for (const warning of outcome.cleanupWarnings) log(`Warning (cleanup of ${planned.id}): ${warning}`);
+      if (outcome.status === 'done') {
+        const rows = toRows(
+          outcome,
+          planned,
+          cell.intervalMs,
+          module,
+          config,
+          manifest.runId,
+          facts,
+          hostDigest,
+        );
+        appendSamples(paths.samples, rows);
+        setTrial(state, cell.id, planned.id, {
+          status: 'done',
+          startedAt: outcome.startedAt,
+          endedAt: outcome.endedAt,
+        });
+        trialTimes.push((performance.now() - began) / 1000);
+        failedInARow = 0;
+        log(`    ${headlineText(rows, module)}`);
+      } else if (outcome.status === 'interrupted') {
+        setTrial(state, cell.id, planned.id, { status: 'todo', reason: `interrupted at ${outcome.endedAt}` });
+      } else {
+        failures++;
+        failedInARow++;
+        setTrial(state, cell.id, planned.id, {
+          status: 'failed',
+          reason: outcome.reason,
+          startedAt: outcome.startedAt,
+          endedAt: outcome.endedAt,
+        });
+        log(`    FAILED: ${outcome.reason}`);
+      }
+      writeState(paths.state, state);
+      if (failedInARow >= MAX_CONSECUTIVE_FAILURES) {
+        log(
+          `${failedInARow} trials failed in a row; stopping the run. Fix the cause above, then resume with:`,
+        );
+        log(`  npm run experiment -- --resume ${paths.dir}`);
+        break;
+      }
+    }
+
+    const rows = readSamples(paths.samples).rows;
+    log('');
+    log(formatSummary(summarizeRows(rows), headlines(modules), facts));
+    log('');
+    log(`Results: ${paths.dir} (manifest.json, samples.jsonl, state.json, artifacts/)`);
+    if (interrupt.received()) {
+      log(
+        `Interrupted. Finished trials are on disk. Resume with:\n  npm run experiment -- --resume ${paths.dir}`,
+      );
+      return 130;
+    }
+    if (failures > 0) {
+      log(
+        `${failures} trial(s) failed (reasons in state.json). Rerun them with:\n  npm run experiment -- --resume ${paths.dir}`,
+      );
+      return 1;
+    }
+    return 0;
+  } finally {
+    await testbed.dispose().catch((error) => log(`Warning: disposing the testbed: ${errorMessage(error)}`));
+    interrupt.dispose();
+  }
+}
+
+function headlines(modules: Partial<Record<string, WorkloadModule>>): HeadlineMetric[] {
+  return Object.values(modules).flatMap((m) =>
+    (m?.metrics ?? [])
+      .filter((metric) => metric.headline)
+      .map((metric) => ({
+        workload: m?.name ?? '',
+        metric: metric.name,
+        label: `${metric.label ?? metric.name} (${metric.unit})`,
+      })),
+  );
+}
+
+function headlineText(rows: readonly SampleRow[], module: WorkloadModule): string {
+  const wanted = new Set(module.metrics.filter((m) => m.headline).map((m) => m.name));
+  wanted.add('effective_rate_hz');
+  return rows
+    .filter((r) => wanted.has(r.metric))
+    .map((r) => `${r.metric}=${r.value}`)
+    .join('  ');
+}
+
+function toRows(
+  outcome: Extract<Awaited<ReturnType<typeof runTrial>>, { status: 'done' }>,
+  planned: PlannedTrial,
+  intervalMs: number | null,
+  module: WorkloadModule,
+  config: Config,
+  runId: string,
+  facts: TestbedFacts,
+  hostDigest: string,
+): SampleRow[] {
+  const specs = new Map(module.metrics.map((m) => [m.name, m]));
+  const base = {
+    schema: 1 as const,
+    runId,
+    cellId: planned.cellId,
+    trialId: planned.id,
+    trial: planned.trial,
+    testbed: facts.name,
+    workload: module.name,
+    intervalMs,
+    startedAt: outcome.startedAt,
+    endedAt: outcome.endedAt,
+    durationS: config.matrix.durationS,
+    warmupS: config.matrix.warmupS,
+    seed: config.matrix.seed,
+    mechanisms: facts.mechanisms,
+    hostDigest,
+    harnessVersion: HARNESS_VERSION,
+  };
+  const rows: SampleRow[] = outcome.workload.map((m) => {
+    const spec = specs.get(m.metric);
+    return {
+      ...base,
+      metric: m.metric,
+      value: m.value,
+      unit: spec?.unit ?? '',
+      better: spec?.better ?? 'info',
+      source: 'workload',
+    };
+  });
+  if (outcome.protection) {
+    for (const m of protectionMeasurements(outcome.protection.summary))
+      rows.push({ ...base, ...m, source: 'protection' });
+  }
+  return rows;
+}

@@ -1,0 +1,108 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Measurement, Workload, WorkloadModule } from '../../workloads/types.ts';
+import { errorMessage, InterruptedError } from '../errors.ts';
+import type { GuestSession, Protection, ProtectionReport, Testbed } from '../testbeds/types.ts';
+
+export interface TrialSpec {
+  trialId: string;
+  intervalMs: number | null;
+  warmupS: number;
+  durationS: number;
+  artifactsDir: string;
+}
+
+export type TrialOutcome =
+  | {
+      status: 'done';
+      startedAt: string;
+      endedAt: string;
+      workload: Measurement[];
+      protection: ProtectionReport | null;
+      cleanupWarnings: string[];
+    }
+  | {
+      status: 'interrupted' | 'failed';
+      reason: string;
+      startedAt: string;
+      endedAt: string;
+      cleanupWarnings: string[];
+    };
+
+/**
+ * One trial, stage by stage: start guest -> start servers -> protect -> warm-up + measure -> stop
+ * protection -> stop servers -> stop guest. Cleanup of every stage that started always runs, in
+ * reverse order, whatever failed or was interrupted.
+ */
+export async function runTrial(
+  spec: TrialSpec,
+  testbed: Testbed,
+  module: WorkloadModule,
+  signal: AbortSignal,
+): Promise<TrialOutcome> {
+  const startedAt = new Date().toISOString();
+  const cleanups: { what: string; run: () => Promise<unknown> }[] = [];
+  let session: GuestSession | null = null;
+  let workload: Workload | null = null;
+  let protection: Protection | null = null;
+  let report: ProtectionReport | null = null;
+  const check = () => {
+    if (signal.aborted) throw new InterruptedError();
+  };
+  let outcome: TrialOutcome;
+  try {
+    check();
+    session = await testbed.startGuest({ label: spec.trialId, signal });
+    const started = session;
+    cleanups.push({ what: 'stopping the guest', run: () => started.stop() });
+    check();
+    workload = module.create();
+    const created = workload;
+    cleanups.push({ what: `stopping the ${module.name} workload`, run: () => created.teardown() });
+    await workload.prepare(session.guest, signal);
+    check();
+    if (spec.intervalMs !== null) {
+      protection = await session.protect(spec.intervalMs);
+      const running = protection;
+      cleanups.push({ what: 'stopping protection', run: () => running.stop() });
+    }
+    check();
+    const result = await workload.trial({
+      guest: session.guest,
+      warmupS: spec.warmupS,
+      durationS: spec.durationS,
+      signal,
+      artifactsDir: spec.artifactsDir,
+      protection,
+    });
+    if (protection) {
+      report = await protection.stop();
+      writeFileSync(join(spec.artifactsDir, 'checkpoints.json'), `${JSON.stringify(report, null, 1)}\n`);
+    }
+    outcome = {
+      status: 'done',
+      startedAt,
+      endedAt: new Date().toISOString(),
+      workload: result.measurements,
+      protection: report,
+      cleanupWarnings: [],
+    };
+  } catch (error) {
+    const interrupted = signal.aborted || error instanceof InterruptedError;
+    outcome = {
+      status: interrupted ? 'interrupted' : 'failed',
+      reason: interrupted ? 'interrupted by the user' : errorMessage(error),
+      startedAt,
+      endedAt: new Date().toISOString(),
+      cleanupWarnings: [],
+    };
+  }
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup.run();
+    } catch (error) {
+      outcome.cleanupWarnings.push(`${cleanup.what}: ${errorMessage(error)}`);
+    }
+  }
+  return outcome;
+}

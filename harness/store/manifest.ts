@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/schema.ts';
+import type { HostFacts } from '../host/facts.ts';
+import type { Cell } from '../plan/plan.ts';
+import type { TestbedFacts } from '../testbeds/types.ts';
+import { writeJsonAtomic } from './durable.ts';
+
+/** One start (or resume) of a run: hosts and mechanisms can differ between sessions of one run. */
+export interface RunSession {
+  startedAt: string;
+  resumed: boolean;
+  host: HostFacts;
+  hostDigest: string;
+  testbed: TestbedFacts;
+}
+
+/** manifest.json: everything needed to understand, reproduce and resume the run. */
+export interface Manifest {
+  schema: 1;
+  runId: string;
+  createdAt: string;
+  harnessVersion: string;
+  config: Config;
+  /** Hash of the config fields that change what is measured (not the results path). */
+  configHash: string;
+  seed: number;
+  cells: Cell[];
+  /** Trial ids in execution order. */
+  order: string[];
+  sessions: RunSession[];
+}
+
+/** The part of the config that defines the experiment (the results folder may move). */
+export function experimentConfig(config: Config): Omit<Config, 'results'> {
+  const { results: _results, ...rest } = config;
+  return rest;
+}
+
+export function configHash(config: Config): string {
+  return createHash('sha256')
+    .update(stableStringify(experimentConfig(config)))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** JSON with sorted keys, so equal configs hash equal whatever the key order. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Dot paths whose values differ between two configs (for the "config changed" refusal). */
+export function configDifferences(a: unknown, b: unknown, prefix = ''): string[] {
+  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObject(a) && isObject(b)) {
+    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+    return [...keys].flatMap((key) =>
+      configDifferences(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        prefix ? `${prefix}.${key}` : key,
+      ),
+    );
+  }
+  return stableStringify(a) === stableStringify(b) ? [] : [prefix || '(root)'];
+}
+
+export function writeManifest(path: string, manifest: Manifest): void {
+  writeJsonAtomic(path, manifest);
+}
+
+export function readManifest(path: string): Manifest {
+  return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+}
+
+export function digest(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 12);
+}

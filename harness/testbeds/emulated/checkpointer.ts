@@ -1,0 +1,137 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { percentile } from '../../../analysis/stats.ts';
+import type { CheckpointRecord, CheckpointSummary, ProtectionReport } from '../types.ts';
+import { createEpochTimer } from './epoch-timer.ts';
+import type { Freezer } from './freezer.ts';
+import type { OutputCommitProxy } from './output-proxy.ts';
+import type { Replicator } from './replicator.ts';
+
+const micros = (ms: number) => Math.round(ms * 1000);
+
+/**
+ * The epoch loop of one protection: at every boundary of an absolute schedule t0 + k * interval
+ * (Remus's paper semantics; `xl remus -i` instead waits the interval after each checkpoint), freeze
+ * the guest, seal its output, capture the checkpoint, thaw, commit, release the output.
+ */
+export class Checkpointer {
+  private readonly records: CheckpointRecord[] = [];
+  private readonly timer = createEpochTimer();
+  private stopping = false;
+  private missedEpochs = 0;
+  private startedAt = 0;
+  private stoppedAt = 0;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly freezer: Freezer,
+    private readonly proxy: OutputCommitProxy,
+    private readonly replicator: Replicator,
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Starts the loop; resolves once the first checkpoint has committed. */
+  start(): Promise<void> {
+    let firstCommit!: () => void;
+    let failed!: (error: unknown) => void;
+    const committed = new Promise<void>((resolve, reject) => {
+      firstCommit = resolve;
+      failed = reject;
+    });
+    this.proxy.hold();
+    this.startedAt = performance.now();
+    this.loop = this.run(firstCommit).catch((error) => {
+      // Never leave the guest frozen when the loop dies.
+      try {
+        this.freezer.thaw();
+      } catch {
+        // nothing more to do here; the session's stop() thaws through the cgroup as well
+      }
+      this.proxy.passThrough();
+      failed(error);
+      throw error;
+    });
+    this.loop.catch(() => {});
+    return committed;
+  }
+
+  private async run(onFirstCommit: () => void): Promise<void> {
+    let epoch = 0;
+    let boundary = 0;
+    while (!this.stopping) {
+      boundary++;
+      let target = this.startedAt + boundary * this.intervalMs;
+      const now = performance.now();
+      if (now > target + this.intervalMs) {
+        // More than one interval late: skip the boundaries that passed, and say so in the stats.
+        const skip = Math.floor((now - target) / this.intervalMs);
+        this.missedEpochs += skip;
+        boundary += skip;
+        target = this.startedAt + boundary * this.intervalMs;
+      }
+      await this.timer.waitUntil(target);
+      if (this.stopping) break;
+      epoch++;
+      const begin = performance.now();
+      this.freezer.freeze();
+      const frozen = performance.now();
+      // One event-loop turn while frozen: the proxy reads any output the guest wrote before the
+      // freeze that is still in the socket buffers, so it is sealed into this epoch.
+      await nextTurn();
+      this.proxy.seal(epoch);
+      const captureStart = performance.now();
+      this.replicator.capture(epoch);
+      const captured = performance.now();
+      this.freezer.thaw();
+      const thawed = performance.now();
+      await this.replicator.commit(epoch);
+      const releasedBytes = this.proxy.release(epoch);
+      const committed = performance.now();
+      this.records.push({
+        epoch,
+        scheduledMs: Number((target - this.startedAt).toFixed(3)),
+        phaseErrorUs: micros(begin - target),
+        freezeUs: micros(frozen - begin),
+        captureUs: micros(captured - captureStart),
+        thawUs: micros(thawed - captured),
+        pauseUs: micros(thawed - begin),
+        commitUs: micros(committed - thawed),
+        releasedBytes,
+      });
+      if (epoch === 1) onFirstCommit();
+    }
+  }
+
+  /** Stops after the checkpoint in progress, releases held output, and reports. */
+  async stop(): Promise<ProtectionReport> {
+    this.stopping = true;
+    this.timer.cancel();
+    try {
+      await this.loop;
+    } finally {
+      this.stoppedAt = performance.now();
+      this.proxy.passThrough();
+    }
+    return { summary: this.summary(), checkpoints: this.records };
+  }
+
+  summary(): CheckpointSummary {
+    const series = (key: 'pauseUs' | 'freezeUs' | 'phaseErrorUs') => this.records.map((r) => r[key]);
+    const pauses = series('pauseUs');
+    const protectedSeconds = ((this.stoppedAt || performance.now()) - this.startedAt) / 1000;
+    return {
+      intervalMs: this.intervalMs,
+      checkpoints: this.records.length,
+      missedEpochs: this.missedEpochs,
+      protectedSeconds: Number(protectedSeconds.toFixed(3)),
+      configuredRateHz: 1000 / this.intervalMs,
+      effectiveRateHz: Number((this.records.length / protectedSeconds).toFixed(3)),
+      pauseUs: { p50: percentile(pauses, 50), p99: percentile(pauses, 99), max: Math.max(0, ...pauses) },
+      freezeUs: { p50: percentile(series('freezeUs'), 50), p99: percentile(series('freezeUs'), 99) },
+      phaseErrorUs: {
+        p50: percentile(series('phaseErrorUs'), 50),
+        p99: percentile(series('phaseErrorUs'), 99),
+      },
+      releasedBytes: this.records.reduce((sum, r) => sum + r.releasedBytes, 0),
+    };
+  }
+}

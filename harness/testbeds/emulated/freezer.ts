@@ -1,0 +1,188 @@
+import { closeSync, openSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Pausing the guest's process tree, synchronously and as fast as the host allows. Costs and the
+ * reasons for each choice: reference/emulator.md section 2 (v2 fastest, then v1, SIGSTOP last because
+ * the guest can see it and its tail is long).
+ */
+
+export type FreezerKind = 'cgroup2' | 'cgroup1' | 'sigstop';
+
+/** What the controller process needs to freeze the guest (sent over IPC). */
+export type FreezerTarget =
+  | { kind: 'cgroup2'; dir: string }
+  | { kind: 'cgroup1'; dir: string }
+  | { kind: 'sigstop'; pgids: number[] };
+
+export interface Freezer {
+  readonly kind: FreezerKind;
+  /** Blocks until every task is frozen. */
+  freeze(): void;
+  thaw(): void;
+  /** A new process group in the guest (SIGSTOP mode only; cgroups include new processes themselves). */
+  addGroup(pgid: number): void;
+  close(): void;
+}
+
+/** How long a freeze may take before it is an error (a stuck task, a vanished cgroup). */
+const FREEZE_TIMEOUT_MS = 2000;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Sleeps `ms` without returning to the event loop; the poll interval measured best is 20 µs. */
+export function blockFor(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+function pollUntil(done: () => boolean, what: string): void {
+  const deadline = performance.now() + FREEZE_TIMEOUT_MS;
+  while (!done()) {
+    if (performance.now() > deadline)
+      throw new Error(`${what} did not complete within ${FREEZE_TIMEOUT_MS} ms`);
+    blockFor(0.02);
+  }
+}
+
+/** Reads a small kernfs file from offset 0 through a kept-open descriptor. */
+function reader(path: string): { read(): string; close(): void } {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(512);
+  return {
+    read: () => buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0)),
+    close: () => closeSync(fd),
+  };
+}
+
+/**
+ * cgroup v2: write 1 to cgroup.freeze, then re-read cgroup.events until "frozen 1". Never poll()
+ * or inotify on cgroup.events: notifications are rate-limited to one per 10 ms.
+ */
+class Cgroup2Freezer implements Freezer {
+  readonly kind = 'cgroup2';
+  private readonly control: number;
+  private readonly events: ReturnType<typeof reader>;
+  constructor(dir: string) {
+    this.control = openSync(join(dir, 'cgroup.freeze'), 'w');
+    this.events = reader(join(dir, 'cgroup.events'));
+  }
+  freeze(): void {
+    writeSync(this.control, '1', 0);
+    pollUntil(() => this.events.read().includes('frozen 1'), 'cgroup v2 freeze');
+  }
+  thaw(): void {
+    writeSync(this.control, '0', 0);
+  }
+  addGroup(): void {}
+  close(): void {
+    closeSync(this.control);
+    this.events.close();
+  }
+}
+
+/** cgroup v1 freezer: FROZEN, then re-read freezer.state until it no longer says FREEZING. */
+class Cgroup1Freezer implements Freezer {
+  readonly kind = 'cgroup1';
+  private readonly control: number;
+  private readonly state: ReturnType<typeof reader>;
+  constructor(dir: string) {
+    this.control = openSync(join(dir, 'freezer.state'), 'w');
+    this.state = reader(join(dir, 'freezer.state'));
+  }
+  freeze(): void {
+    writeSync(this.control, 'FROZEN', 0);
+    pollUntil(() => this.state.read().startsWith('FROZEN'), 'cgroup v1 freeze');
+  }
+  thaw(): void {
+    writeSync(this.control, 'THAWED', 0);
+  }
+  addGroup(): void {}
+  close(): void {
+    closeSync(this.control);
+    this.state.close();
+  }
+}
+
+/** Field 3 (state) and field 5 (pgrp) of /proc/PID/stat; the name field may hold spaces. */
+export function parseStat(text: string): { state: string; pgrp: number } | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const fields = text.slice(close + 2).split(' ');
+  return { state: fields[0] ?? '?', pgrp: Number(fields[2]) };
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+/** Every thread of every process in the given process groups. */
+function tasksOf(pgids: ReadonlySet<number>): string[] {
+  const tasks: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readText(`/proc/${entry}/stat`);
+    const parsed = stat ? parseStat(stat) : null;
+    if (!parsed || !pgids.has(parsed.pgrp)) continue;
+    try {
+      for (const tid of readdirSync(`/proc/${entry}/task`)) tasks.push(`/proc/${entry}/task/${tid}/stat`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return tasks;
+}
+
+/**
+ * SIGSTOP to each process group, then wait until every thread shows state T. Last resort: the
+ * guest can observe it (SIGCHLD to a parent, job control), and it needs no privileges.
+ */
+class SigstopFreezer implements Freezer {
+  readonly kind = 'sigstop';
+  private readonly pgids: Set<number>;
+  constructor(pgids: readonly number[]) {
+    this.pgids = new Set(pgids);
+  }
+  addGroup(pgid: number): void {
+    this.pgids.add(pgid);
+  }
+  private signal(signal: NodeJS.Signals): void {
+    for (const pgid of this.pgids) {
+      try {
+        process.kill(-pgid, signal);
+      } catch {
+        // the group is gone: nothing to freeze
+      }
+    }
+  }
+  freeze(): void {
+    this.signal('SIGSTOP');
+    const tasks = tasksOf(this.pgids);
+    pollUntil(
+      () =>
+        tasks.every((path) => {
+          const stat = readText(path);
+          const state = stat ? parseStat(stat)?.state : 'X';
+          return state === undefined || state === 'T' || state === 't' || state === 'X' || state === 'Z';
+        }),
+      'SIGSTOP freeze',
+    );
+  }
+  thaw(): void {
+    this.signal('SIGCONT');
+  }
+  close(): void {}
+}
+
+export function openFreezer(target: FreezerTarget): Freezer {
+  switch (target.kind) {
+    case 'cgroup2':
+      return new Cgroup2Freezer(target.dir);
+    case 'cgroup1':
+      return new Cgroup1Freezer(target.dir);
+    case 'sigstop':
+      return new SigstopFreezer(target.pgids);
+  }
+}

@@ -1,0 +1,11 @@
+import type { Config } from '../config/schema.ts';
+import { EmulatedTestbed } from './emulated/index.ts';
+import type { Testbed } from './types.ts';
+
+/** The testbed a config names. Adding a testbed: a folder under testbeds/ and one line here. */
+export function createTestbed(config: Config): Testbed {
+  switch (config.testbed.kind) {
+    case 'emulated':
+      return new EmulatedTestbed(config.testbed.emulated);
+  }
+}

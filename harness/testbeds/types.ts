@@ -1,0 +1,113 @@
+/** The interfaces every testbed implements (emulated now; xen and xen-lab behind the same shape). */
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** A program running inside the guest. */
+export interface GuestProcess {
+  readonly pid: number;
+  /** Resolves with the first stdout line that matches, e.g. a server printing its port. */
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  kill(): Promise<void>;
+}
+
+/** A TCP endpoint a client outside the guest connects to. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** Where workload servers and in-guest programs run. */
+export interface Guest {
+  /** Address in-guest servers bind to. */
+  readonly bindAddress: string;
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  spawn(argv: readonly string[]): GuestProcess;
+  /**
+   * The endpoint outside clients use to reach `port` of an in-guest server. Traffic through it
+   * crosses the testbed's output-commit path (held until the checkpoint commits when protected).
+   */
+  endpoint(port: number): Promise<Endpoint>;
+}
+
+/** Per-checkpoint facts measured by the protection. */
+export interface CheckpointRecord {
+  epoch: number;
+  /** ms since protection started at which this checkpoint was scheduled. */
+  scheduledMs: number;
+  /** How late the checkpoint started against its schedule, µs (negative: early). */
+  phaseErrorUs: number;
+  freezeUs: number;
+  /** Time spent capturing state while frozen (memory replication slots in here), µs. */
+  captureUs: number;
+  thawUs: number;
+  /** Guest-visible pause: freeze start to thaw end, µs. */
+  pauseUs: number;
+  /** From the end of the pause until the checkpoint was committed and output released, µs. */
+  commitUs: number;
+  /** Guest output bytes released by this commit. */
+  releasedBytes: number;
+}
+
+export interface CheckpointSummary {
+  intervalMs: number;
+  checkpoints: number;
+  /** Epoch boundaries skipped because the controller was late by more than one interval. */
+  missedEpochs: number;
+  protectedSeconds: number;
+  configuredRateHz: number;
+  effectiveRateHz: number;
+  pauseUs: { p50: number; p99: number; max: number };
+  freezeUs: { p50: number; p99: number };
+  phaseErrorUs: { p50: number; p99: number };
+  releasedBytes: number;
+}
+
+export interface ProtectionReport {
+  summary: CheckpointSummary;
+  checkpoints: CheckpointRecord[];
+}
+
+/** A running replication of the guest; resolves from `protect` after the first checkpoint committed. */
+export interface Protection {
+  stop(): Promise<ProtectionReport>;
+}
+
+/** One guest's life in one trial: start, optionally protect, stop (always). */
+export interface GuestSession {
+  readonly guest: Guest;
+  protect(intervalMs: number): Promise<Protection>;
+  /** Idempotent: stops protection, the guest's processes and the backup; safe after any failure. */
+  stop(): Promise<void>;
+}
+
+/** Which mechanism does each job, and what was rejected on the way (recorded in the manifest). */
+export interface TestbedFacts {
+  name: string;
+  mechanisms: Record<string, string>;
+  /** A sentence per mechanism saying how it works, for the manifest and the report. */
+  details: Record<string, string>;
+  /** Better mechanisms that were not usable here, with the reason. */
+  fallbacks: string[];
+  /** Things the reader of the results must know (semantic gaps to real Remus). */
+  caveats: string[];
+}
+
+export interface Testbed {
+  readonly name: string;
+  /** Detects what the host offers; the result goes into the manifest and onto every sample. */
+  probe(): Promise<TestbedFacts>;
+  startGuest(options: { label: string; signal?: AbortSignal }): Promise<GuestSession>;
+  /** Idempotent: releases everything the testbed created. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appendSamples, readSamples, rewriteSamples, type SampleRow } from '../../harness/store/samples.ts';
+
+const row = (trialId: string, value: number): SampleRow => ({
+  schema: 1,
+  runId: 'r',
+  cellId: trialId.split('#')[0] as string,
+  trialId,
+  trial: Number(trialId.split('#')[1]),
+  testbed: 'emulated',
+  workload: 'cpu',
+  intervalMs: null,
+  metric: 'events_per_s',
+  value,
+  unit: 'events/s',
+  better: 'higher',
+  source: 'workload',
+  startedAt: '',
+  endedAt: '',
+  durationS: 1,
+  warmupS: 0,
+  seed: 1,
+  mechanisms: {},
+  hostDigest: 'h',
+  harnessVersion: '0',
+});
+
+describe('samples.jsonl', () => {
+  it('round-trips appended rows', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rb-samples-')), 'samples.jsonl');
+    appendSamples(file, [row('cpu@baseline#1', 1), row('cpu@baseline#2', 2)]);
+    appendSamples(file, [row('cpu@25ms#1', 3)]);
+    const read = readSamples(file);
+    expect(read.rows.map((r) => r.value)).toEqual([1, 2, 3]);
+    expect(read.warnings).toEqual([]);
+  });
+
+  it('drops a truncated last line with a warning instead of crashing', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rb-samples-')), 'samples.jsonl');
+    appendSamples(file, [row('cpu@baseline#1', 1)]);
+    appendFileSync(file, JSON.stringify(row('cpu@baseline#2', 2)).slice(0, 40));
+    const read = readSamples(file);
+    expect(read.rows).toHaveLength(1);
+    expect(read.warnings.join()).toMatch(/last line is truncated/);
+    expect(read.validBytes).toBe(readFileSync(file, 'utf8').indexOf('\n') + 1);
+  });
+
+  it('keeps only finished trials when rewritten on resume', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rb-samples-')), 'samples.jsonl');
+    appendSamples(file, [row('a#1', 1), row('b#1', 2), row('a#2', 3)]);
+    const dropped = rewriteSamples(file, readSamples(file).rows, new Set(['a#1', 'a#2']));
+    expect(dropped).toBe(1);
+    expect(readSamples(file).rows.map((r) => r.trialId)).toEqual(['a#1', 'a#2']);
+  });
+});

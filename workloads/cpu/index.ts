@@ -1,0 +1,74 @@
+import type { CpuWorkloadConfig } from '../../harness/config/schema.ts';
+import { InterruptedError } from '../../harness/errors.ts';
+import type { Guest } from '../../harness/testbeds/types.ts';
+import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
+import { parseSysbenchCpu } from './parse.ts';
+
+const METRICS: MetricSpec[] = [
+  {
+    name: 'events_per_s',
+    unit: 'events/s',
+    better: 'higher',
+    headline: true,
+    label: 'sysbench cpu events/s',
+  },
+  { name: 'event_latency_p95_ms', unit: 'ms', better: 'lower' },
+  { name: 'event_latency_max_ms', unit: 'ms', better: 'lower' },
+];
+
+/** `sysbench cpu` in the guest: CPU throughput, the workload Remus's pauses cost least. */
+export function cpuWorkload(config: CpuWorkloadConfig): WorkloadModule {
+  return {
+    name: 'cpu',
+    description: 'sysbench cpu (prime search) in the guest; events per second',
+    metrics: METRICS,
+    requiredTools: [{ command: 'sysbench', debianPackage: 'sysbench', neededBy: 'the cpu workload' }],
+    create: () => new CpuWorkload(config),
+  };
+}
+
+class CpuWorkload implements Workload {
+  readonly name = 'cpu';
+  readonly metrics = METRICS;
+  constructor(private readonly config: CpuWorkloadConfig) {}
+
+  async prepare(_guest: Guest): Promise<void> {}
+
+  private async sysbench(context: TrialContext, seconds: number): Promise<string> {
+    const argv = [
+      'sysbench',
+      'cpu',
+      `--threads=${this.config.threads}`,
+      `--cpu-max-prime=${this.config.maxPrime}`,
+      `--time=${seconds}`,
+      'run',
+    ];
+    const result = await context.guest.exec(argv, {
+      signal: context.signal,
+      timeoutMs: (seconds + 30) * 1000,
+    });
+    if (context.signal.aborted) throw new InterruptedError();
+    if (result.exitCode !== 0) {
+      throw new Error(
+        `${argv.join(' ')} exited with ${result.exitCode} in the guest: ${result.stderr.trim()}`,
+      );
+    }
+    return result.stdout;
+  }
+
+  async trial(context: TrialContext): Promise<TrialResult> {
+    // Debian's sysbench 1.0.20 has no --warmup-time: warm up with a separate, discarded run.
+    if (context.warmupS > 0) await this.sysbench(context, Math.ceil(context.warmupS));
+    const result = parseSysbenchCpu(await this.sysbench(context, context.durationS));
+    return {
+      measurements: [
+        { metric: 'events_per_s', value: result.eventsPerSecond },
+        { metric: 'event_latency_p95_ms', value: result.latencyP95Ms },
+        { metric: 'event_latency_max_ms', value: result.latencyMaxMs },
+      ],
+      artifacts: [],
+    };
+  }
+
+  async teardown(): Promise<void> {}
+}
