@@ -1,0 +1,88 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'rb-cli-'));
+
+describe('experiment rejects bad input with exit code 2 and starts nothing', () => {
+  it('unknown workload: names the field, the value and the choices', async () => {
+    const results = join(scratch(), 'results');
+    const { code, output } = await runCli(['experiment', '--workloads', 'cpu,gpu', '--results', results]);
+    expect(code).toBe(2);
+    expect(output).toMatch(/matrix\.workloads\.1 \(from --workloads\): got "gpu"; expected one of cpu, memory, latency, http/);
+    expect(output).toMatch(/nothing was started/);
+    expect(existsSync(results)).toBe(false);
+  });
+
+  it('negative interval', async () => {
+    const { code, output } = await runCli(['experiment', '--intervals=25,-10', '--dry-run']);
+    expect(code).toBe(2);
+    expect(output).toMatch(/matrix\.intervals\.1 \(from --intervals\): got -10; expected an interval of at least 1 ms/);
+  });
+
+  it('a config file that is not JSON: names the file', async () => {
+    const file = join(scratch(), 'lab.json');
+    writeFileSync(file, '{ "matrix": { "trials": 3, } }');
+    const { code, output } = await runCli(['experiment', '--config', file]);
+    expect(code).toBe(2);
+    expect(output).toContain(`Config file ${file} is not valid JSON`);
+  });
+
+  it('several bad fields in a config file are all reported at once', async () => {
+    const file = join(scratch(), 'lab.json');
+    writeFileSync(file, JSON.stringify({ matrix: { trials: 0, durationS: 'long' }, testbed: { kind: 'kvm' } }));
+    const { code, output } = await runCli(['experiment', '--config', file]);
+    expect(code).toBe(2);
+    expect(output).toMatch(/3 problems/);
+    expect(output).toMatch(/matrix\.trials \(from .*lab\.json\): got 0/);
+    expect(output).toMatch(/matrix\.durationS \(from .*lab\.json\): got "long"/);
+    expect(output).toMatch(/testbed\.kind \(from .*lab\.json\): got "kvm"; expected one of emulated/);
+  });
+
+  it('a results dir that is not writable: names the path and the fix', async () => {
+    const file = join(scratch(), 'a-file');
+    writeFileSync(file, '');
+    const results = join(file, 'results');
+    const { code, output } = await runCli(['experiment', '--results', results, '--duration', '1']);
+    expect(code).toBe(2);
+    expect(output).toContain(`The results directory ${results} is not writable (ENOTDIR`);
+    expect(output).toMatch(/--results <dir>/);
+  });
+
+  it('an unknown flag', async () => {
+    const { code, output } = await runCli(['experiment', '--trails', '3']);
+    expect(code).toBe(2);
+    expect(output).toMatch(/unknown option '--trails'/);
+  });
+
+  it('--resume of something that is not a run directory', async () => {
+    const dir = scratch();
+    const { code, output } = await runCli(['experiment', '--resume', dir]);
+    expect(code).toBe(2);
+    expect(output).toMatch(/has no manifest\.json, so it is not a run directory/);
+  });
+});
+
+describe('--dry-run', () => {
+  it('prints every cell, trial count, order and ETA, and writes nothing', async () => {
+    const results = join(scratch(), 'results');
+    const { code, output } = await runCli(['experiment', '--matrix', 'full', '--dry-run', '--results', results]);
+    expect(code).toBe(0);
+    expect(output).toMatch(/24 cells, 60 trials to run, 60 not runnable/);
+    expect(output).toMatch(/latency@400ms\s+checkpoint every 400 ms\s+5 trials/);
+    expect(output).toMatch(/memory@baseline .*NOT RUNNABLE: not built yet/);
+    expect(output).toMatch(/ {2}60\. /);
+    expect(output).toMatch(/ETA: \d+m/);
+    expect(existsSync(results)).toBe(false);
+  });
+
+  it('documents every flag in --help', async () => {
+    const { code, output } = await runCli(['experiment', '--help']);
+    expect(code).toBe(0);
+    for (const flag of ['--matrix', '--testbed', '--config', '--results', '--trials', '--intervals', '--workloads', '--duration', '--seed', '--dry-run', '--resume']) {
+      expect(output).toContain(flag);
+    }
+  });
+});
