@@ -11,7 +11,9 @@ describe('experiment rejects bad input with exit code 2 and starts nothing', () 
     const results = join(scratch(), 'results');
     const { code, output } = await runCli(['experiment', '--workloads', 'cpu,gpu', '--results', results]);
     expect(code).toBe(2);
-    expect(output).toMatch(/matrix\.workloads\.1 \(from --workloads\): got "gpu"; expected one of cpu, memory, latency, http/);
+    expect(output).toMatch(
+      /matrix\.workloads\.1 \(from --workloads\): got "gpu"; expected one of cpu, memory, latency, http/,
+    );
     expect(output).toMatch(/nothing was started/);
     expect(existsSync(results)).toBe(false);
   });
@@ -19,7 +21,9 @@ describe('experiment rejects bad input with exit code 2 and starts nothing', () 
   it('negative interval', async () => {
     const { code, output } = await runCli(['experiment', '--intervals=25,-10', '--dry-run']);
     expect(code).toBe(2);
-    expect(output).toMatch(/matrix\.intervals\.1 \(from --intervals\): got -10; expected an interval of at least 1 ms/);
+    expect(output).toMatch(
+      /matrix\.intervals\.1 \(from --intervals\): got -10; expected an interval of at least 1 ms/,
+    );
   });
 
   it('a config file that is not JSON: names the file', async () => {
@@ -32,7 +36,10 @@ describe('experiment rejects bad input with exit code 2 and starts nothing', () 
 
   it('several bad fields in a config file are all reported at once', async () => {
     const file = join(scratch(), 'lab.json');
-    writeFileSync(file, JSON.stringify({ matrix: { trials: 0, durationS: 'long' }, testbed: { kind: 'kvm' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ matrix: { trials: 0, durationS: 'long' }, testbed: { kind: 'kvm' } }),
+    );
     const { code, output } = await runCli(['experiment', '--config', file]);
     expect(code).toBe(2);
     expect(output).toMatch(/3 problems/);
@@ -68,7 +75,14 @@ describe('experiment rejects bad input with exit code 2 and starts nothing', () 
 describe('--dry-run', () => {
   it('prints every cell, trial count, order and ETA, and writes nothing', async () => {
     const results = join(scratch(), 'results');
-    const { code, output } = await runCli(['experiment', '--matrix', 'full', '--dry-run', '--results', results]);
+    const { code, output } = await runCli([
+      'experiment',
+      '--matrix',
+      'full',
+      '--dry-run',
+      '--results',
+      results,
+    ]);
     expect(code).toBe(0);
     expect(output).toMatch(/24 cells, 60 trials to run, 60 not runnable/);
     expect(output).toMatch(/latency@400ms\s+checkpoint every 400 ms\s+5 trials/);
@@ -81,7 +95,19 @@ describe('--dry-run', () => {
   it('documents every flag in --help', async () => {
     const { code, output } = await runCli(['experiment', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--matrix', '--testbed', '--config', '--results', '--trials', '--intervals', '--workloads', '--duration', '--seed', '--dry-run', '--resume']) {
+    for (const flag of [
+      '--matrix',
+      '--testbed',
+      '--config',
+      '--results',
+      '--trials',
+      '--intervals',
+      '--workloads',
+      '--duration',
+      '--seed',
+      '--dry-run',
+      '--resume',
+    ]) {
       expect(output).toContain(flag);
     }
   });

@@ -8,7 +8,18 @@ import type { RunState } from '../../harness/store/state.ts';
 import { leftoverCgroups, leftoverGuestProcesses, runCli, startCli } from '../helpers/cli.ts';
 
 // 2 workloads x (baseline + 25 ms) x 2 trials = 8 short trials.
-const MATRIX = ['--intervals', '25', '--workloads', 'cpu,latency', '--trials', '2', '--duration', '1', '--warmup', '0'];
+const MATRIX = [
+  '--intervals',
+  '25',
+  '--workloads',
+  'cpu,latency',
+  '--trials',
+  '2',
+  '--duration',
+  '1',
+  '--warmup',
+  '0',
+];
 
 const runDirOf = (results: string) => join(results, readdirSync(results)[0] as string);
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;

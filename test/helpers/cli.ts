@@ -14,7 +14,10 @@ export interface CliRun {
 }
 
 /** Starts `remus-bench <args>` the way `npm run` does (tsx), capturing stdout and stderr together. */
-export function startCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): CliRun {
+export function startCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {},
+): CliRun {
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'harness/cli.ts'), ...args], {
     cwd: PROJECT_ROOT,
     env: options.env ?? process.env,
@@ -80,5 +83,9 @@ export function leftoverCgroups(pid: number): string[] {
   const mounts = findCgroupMounts();
   return [mounts.v2, mounts.v1Freezer]
     .filter((root): root is string => root !== null && existsSync(root))
-    .flatMap((root) => readdirSync(root).filter((n) => n.startsWith(`${CGROUP_PREFIX}${pid}-`)).map((n) => join(root, n)));
+    .flatMap((root) =>
+      readdirSync(root)
+        .filter((n) => n.startsWith(`${CGROUP_PREFIX}${pid}-`))
+        .map((n) => join(root, n)),
+    );
 }

@@ -12,7 +12,9 @@ afterAll(() => testbed.dispose());
 
 /** One latency trial of `seconds` on a fresh guest, protected at `intervalMs` or not. */
 async function latencyTrial(intervalMs: number | null, seconds: number) {
-  const session: GuestSession = await testbed.startGuest({ label: `protection-test-${intervalMs ?? 'base'}` });
+  const session: GuestSession = await testbed.startGuest({
+    label: `protection-test-${intervalMs ?? 'base'}`,
+  });
   const workload = latencyWorkload({ ratePerS: 211, payloadBytes: 32, timeoutMs: 2000 }).create();
   try {
     await workload.prepare(session.guest, new AbortController().signal);

@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CGROUP_PREFIX, destroyCgroup, findCgroupMounts } from '../../harness/testbeds/emulated/cgroup.ts';
-import { chooseFreezer } from '../../harness/testbeds/emulated/freezer-choice.ts';
 import { type FreezerTarget, openFreezer, parseStat } from '../../harness/testbeds/emulated/freezer.ts';
+import { chooseFreezer } from '../../harness/testbeds/emulated/freezer-choice.ts';
 
 /** User + system CPU ticks of a process (fields 14 and 15 of /proc/PID/stat). */
 function cpuTicks(pid: number): number {
@@ -40,7 +40,10 @@ function busyGuest(kind: 'cgroup2' | 'cgroup1' | 'sigstop'): { pid: number; targ
       // gone
     }
   });
-  return { pid, target: dir ? { kind: kind as 'cgroup2' | 'cgroup1', dir } : { kind: 'sigstop', pgids: [pid] } };
+  return {
+    pid,
+    target: dir ? { kind: kind as 'cgroup2' | 'cgroup1', dir } : { kind: 'sigstop', pgids: [pid] },
+  };
 }
 
 const mounts = findCgroupMounts();

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { build, type Histogram } from 'hdr-histogram-js';
 import { InterruptedError } from '../../harness/errors.ts';
 import type { Endpoint } from '../../harness/testbeds/types.ts';
+import { timeoutDelay } from '../../harness/util/delay.ts';
 
 /**
  * Open-loop paced RTT client over one TCP connection: request i is due at t0 + i / rate whatever
@@ -94,7 +95,7 @@ export async function runPacedClient(options: PacedOptions): Promise<PacedResult
       // A copy per write: the socket may still hold a reference to the buffer while it is queued.
       socket.write(Buffer.from(message));
     }
-    await Promise.race([allIn, sleep(timeoutMs)]);
+    await Promise.race([allIn, timeoutDelay(timeoutMs)]);
     if (signal.aborted) throw new InterruptedError();
   } finally {
     signal.removeEventListener('abort', onAbort);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { timeoutDelay } from '../../util/delay.ts';
 import { PROJECT_ROOT } from '../../version.ts';
 import type { ControllerRequest, ControllerResults, ReplyEnvelope } from './controller-protocol.ts';
 
@@ -84,16 +85,17 @@ export class ControllerClient {
   async close(timeoutMs = 5000): Promise<void> {
     if (this.exitError) return;
     try {
-      await Promise.race([this.request({ type: 'shutdown' }), sleep(timeoutMs)]);
+      await Promise.race([this.request({ type: 'shutdown' }), timeoutDelay(timeoutMs)]);
     } catch {
       // exited or failed: the kill below settles it
     }
-    const exited = await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+    const exited = await Promise.race([
+      this.exited.then(() => true),
+      timeoutDelay(timeoutMs).then(() => false),
+    ]);
     if (!exited) {
       this.child.kill('SIGKILL');
       await this.exited;
     }
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InterruptedError } from '../../errors.ts';
+import { timeoutDelay } from '../../util/delay.ts';
 import type {
   Endpoint,
   ExecOptions,
@@ -21,8 +22,6 @@ import type { PriorityPlan } from './priority.ts';
 
 /** Environment marker on every guest process and controller: lets tests and sweeps find leftovers. */
 export const GUEST_ENV_MARKER = 'REMUS_BENCH_GUEST';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -102,7 +101,7 @@ class EmulatedGuestProcess implements GuestProcess {
   async kill(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     killGroup(this.pid, 'SIGTERM');
-    const done = await Promise.race([this.exited.then(() => true), sleep(2000).then(() => false)]);
+    const done = await Promise.race([this.exited.then(() => true), timeoutDelay(2000).then(() => false)]);
     if (!done) {
       killGroup(this.pid, 'SIGKILL');
       await this.exited;
@@ -256,7 +255,7 @@ export class EmulatedGuestSession implements GuestSession {
           killGroup(p.pid, 'SIGCONT');
         }
       }
-      await Promise.race([Promise.all([...this.processes].map((p) => p.exited)), sleep(10_000)]);
+      await Promise.race([Promise.all([...this.processes].map((p) => p.exited)), timeoutDelay(10_000)]);
     } catch (error) {
       problems.push(`stopping guest processes: ${(error as Error).message}`);
     }
