@@ -40,7 +40,7 @@ export class EmulatedTestbed implements Testbed {
         controllerPriority: priority.description,
         replication: commitAtEndOfPause.mechanism,
         outputCommit: 'TCP proxy: guest output held per epoch, released when the checkpoint commits',
-        epochSchedule: 'checkpoints at t0 + k * interval (Remus paper); setTimeout + Atomics.wait',
+        epochSchedule: 'checkpoints at t0 + k * interval (Remus paper); setTimeout, then event-loop turns',
         network: 'loopback (127.0.0.1), every guest port reached through the output-commit proxy',
       },
       fallbacks: [...freezer.fallbacks, ...priority.fallbacks],
