@@ -132,3 +132,22 @@ export function tInterval(values: readonly number[], level = 0.95): ConfidenceIn
   const halfWidth = studentTQuantile(1 - (1 - level) / 2, n - 1) * (stdev(values) / Math.sqrt(n));
   return { low: m - halfWidth, high: m + halfWidth, halfWidth, level };
 }
+
+/**
+ * Quantile by linear interpolation between order statistics (Hyndman & Fan type 7, the default of
+ * R's quantile() and numpy.quantile), q in [0, 1].
+ */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return (sorted[lo] as number) + (h - lo) * ((sorted[hi] as number) - (sorted[lo] as number));
+}
+
+/** Median absolute deviation from the median (unscaled). */
+export function mad(values: readonly number[]): number {
+  const m = median(values);
+  return median(values.map((v) => Math.abs(v - m)));
+}

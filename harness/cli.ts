@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /** remus-bench command line: argv -> subcommand; nothing else lives here. */
 import { Command, CommanderError, Option } from 'commander';
+import type { ReportFlags } from '../reports/generate.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import type { ExperimentFlags } from './commands/experiment-options.ts';
+import { reportCommand } from './commands/report.ts';
 import { FREEZER_CHOICES, TESTBED_NAMES, WORKLOAD_NAMES } from './config/schema.ts';
 import { UserError } from './errors.ts';
 import { HARNESS_VERSION } from './version.ts';
@@ -56,6 +58,21 @@ Examples:
   )
   .action(async (flags: ExperimentFlags) => {
     process.exitCode = await experimentCommand(flags, log);
+  });
+
+program
+  .command('report')
+  .description(
+    'Analyse a stored run and write its reports (console, cells.csv, report.html, report.pdf) from the raw data.',
+  )
+  .argument('<run-dir|latest>', 'a run directory (results/<run-id>) or "latest"')
+  .option('--results <dir>', 'where "latest" is looked for (default results/)')
+  .option('--out <dir>', 'write the report files here instead of into the run directory')
+  .option('--no-pdf', 'skip the PDF')
+  .option('--seed <n>', "bootstrap seed (default: the run's seed)")
+  .option('--resamples <n>', 'bootstrap resamples (default 2000)')
+  .action(async (runDir: string, flags: ReportFlags) => {
+    process.exitCode = await reportCommand(runDir, flags, log);
   });
 
 try {

@@ -1,71 +1,57 @@
-import type { CellMetricSummary } from '../analysis/summarize.ts';
-import type { TestbedFacts } from '../harness/testbeds/types.ts';
+import { type MetricCell, PRIMARY_METRIC, type RunAnalysis } from '../analysis/analyze.ts';
+import { formatNumber } from './format.ts';
 import { textTable } from './table.ts';
 
-/** A metric the console summary shows, with a readable label. */
-export interface HeadlineMetric {
-  workload: string;
-  metric: string;
-  label: string;
-}
+export { formatNumber };
 
-/** Metrics of the protection shown for every workload: is the checkpoint rate what was asked? */
-export const PROTECTION_HEADLINES = [
-  { metric: 'effective_rate_hz', label: 'checkpoints/s' },
-  { metric: 'pause_p50_us', label: 'pause p50 (µs)' },
-];
+/** Besides each workload's primary metric, the console shows these. */
+const EXTRA_METRICS: Record<string, string[]> = { latency: ['rtt_p99_us'] };
+/** And for every protected cell, whether the checkpoint rate was what was asked, and the pause. */
+const PROTECTION_METRICS: Record<string, string> = {
+  effective_rate_hz: 'checkpoints/s',
+  pause_p50_us: 'pause p50',
+};
 
-/** Number with sensible significant digits for a table cell. */
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return '-';
-  const abs = Math.abs(value);
-  if (abs >= 1000) return Math.round(value).toString();
-  if (abs >= 100) return value.toFixed(1);
-  if (abs >= 1) return value.toFixed(2);
-  return value.toPrecision(3);
-}
+const intervalText = (ms: number | null) => (ms === null ? 'baseline' : `${ms} ms`);
 
-function formatOverhead(s: CellMetricSummary): string {
-  if (s.intervalMs === null) return 'baseline';
-  if (!s.overhead || s.source === 'protection') return '';
-  const { relative, absolute, baselineMean } = s.overhead;
-  if (s.better === 'lower') {
-    // Latency-like: the added amount in the metric's unit, and how many times the baseline it is.
-    const sign = absolute >= 0 ? '+' : '';
-    return `${sign}${formatNumber(absolute)} ${s.unit} (x${formatNumber(s.mean / baselineMean)})`;
-  }
-  return `${relative >= 0 ? '-' : '+'}${Math.abs(relative * 100).toFixed(1)} % (${relative >= 0 ? 'slower' : 'faster'})`;
+function overheadText(m: MetricCell): string {
+  if (m.intervalMs === null) return 'baseline';
+  if (m.metric === 'effective_rate_hz') return `configured ${formatNumber(1000 / m.intervalMs)}/s`;
+  if (!m.overhead) return '';
+  const { ratio, absolute, relative, minimumDetectable } = m.overhead;
+  const ci = Number.isFinite(ratio.low) ? ` [${formatNumber(ratio.low)}, ${formatNumber(ratio.high)}]` : '';
+  if (m.better === 'lower')
+    return `${absolute >= 0 ? '+' : ''}${formatNumber(absolute)} ${m.unit}, x${formatNumber(ratio.estimate)}${ci}`;
+  const noise =
+    Number.isFinite(minimumDetectable) && Math.abs(relative) < minimumDetectable ? ' (below MDE)' : '';
+  return `${relative >= 0 ? '-' : '+'}${Math.abs(relative * 100).toFixed(1)} %${noise}, x${formatNumber(ratio.estimate)}${ci}`;
 }
 
 /**
- * The end-of-run summary: per workload and interval, the headline metrics with mean, 95 % CI, N and
- * overhead against the baseline, and the protection's effective checkpoint rate and pause.
+ * The end-of-run summary: per workload and interval the headline metrics with mean, 95 % CI, N and
+ * overhead against the baseline; the protection's checkpoint rate and pause; the best interval per
+ * workload and the study's findings; the mechanisms and every warning.
  */
-export function formatSummary(
-  summaries: readonly CellMetricSummary[],
-  headlines: readonly HeadlineMetric[],
-  facts: TestbedFacts | null,
-): string {
+export function formatConsoleReport(a: RunAnalysis): string {
   const rows: string[][] = [];
-  const workloads = [...new Set(headlines.map((h) => h.workload))];
+  const workloads = [...new Set(a.metrics.map((m) => m.workload))];
   for (const workload of workloads) {
+    const primary = PRIMARY_METRIC[workload];
     const wanted = [
-      ...headlines.filter((h) => h.workload === workload),
-      ...PROTECTION_HEADLINES.map((p) => ({ workload, ...p })),
+      ...(primary ? [primary] : []),
+      ...(EXTRA_METRICS[workload] ?? []),
+      ...Object.keys(PROTECTION_METRICS),
     ];
-    for (const { metric, label } of wanted) {
-      const cells = summaries.filter((s) => s.workload === workload && s.metric === metric);
-      for (const s of cells) {
+    for (const metric of wanted) {
+      for (const m of a.metrics.filter((x) => x.workload === workload && x.metric === metric)) {
         rows.push([
           workload,
-          label,
-          s.intervalMs === null ? 'baseline' : `${s.intervalMs} ms`,
-          String(s.n),
-          formatNumber(s.mean),
-          Number.isFinite(s.ci.low) ? `[${formatNumber(s.ci.low)}, ${formatNumber(s.ci.high)}]` : '(N < 2)',
-          s.metric === 'effective_rate_hz'
-            ? `configured ${formatNumber(1000 / (s.intervalMs ?? Number.NaN))}/s`
-            : formatOverhead(s),
+          PROTECTION_METRICS[metric] ?? `${metric} (${m.unit})`,
+          intervalText(m.intervalMs),
+          String(m.n),
+          formatNumber(m.mean),
+          Number.isFinite(m.ci.low) ? `[${formatNumber(m.ci.low)}, ${formatNumber(m.ci.high)}]` : '(N < 2)',
+          overheadText(m),
         ]);
       }
     }
@@ -74,21 +60,42 @@ export function formatSummary(
   out.push(
     rows.length
       ? textTable(
-          ['workload', 'metric', 'interval', 'N', 'mean', '95% CI', 'overhead vs baseline'],
+          [
+            'workload',
+            'metric',
+            'interval',
+            'N',
+            'mean',
+            '95% CI',
+            'overhead vs baseline [95% bootstrap CI]',
+          ],
           rows,
           new Set([3, 4]),
         )
       : '(no finished trials to summarize)',
   );
-  if (facts) {
+  const best = a.best.filter((b) => b.bestMs !== null);
+  if (best.length) {
     out.push('');
-    out.push(`Mechanisms (${facts.name} testbed):`);
-    for (const [job, mechanism] of Object.entries(facts.mechanisms)) {
-      const detail = facts.details[job];
+    for (const b of best) {
+      const ties = b.tiesMs.filter((t) => t !== b.bestMs);
+      out.push(
+        `Best interval for ${b.workload} (${b.metric}): ${b.bestMs} ms${ties.length ? ` (tied: ${ties.map((t) => `${t} ms`).join(', ')})` : ''}`,
+      );
+    }
+  }
+  out.push('');
+  for (const f of a.findings) out.push(`${f.title}:\n  ${f.verdict}`);
+  const session = a.session;
+  if (session) {
+    out.push('');
+    out.push(`Mechanisms (${session.testbed.name} testbed):`);
+    for (const [job, mechanism] of Object.entries(session.testbed.mechanisms)) {
+      const detail = session.testbed.details?.[job];
       out.push(`  ${job}: ${mechanism}${detail ? ` - ${detail}` : ''}`);
     }
-    for (const fallback of facts.fallbacks) out.push(`Fallback: ${fallback}`);
-    for (const caveat of facts.caveats) out.push(`Note: ${caveat}`);
+    for (const caveat of session.testbed.caveats) out.push(`Note: ${caveat}`);
   }
+  for (const warning of a.warnings) out.push(`Warning: ${warning}`);
   return out.join('\n');
 }

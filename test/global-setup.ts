@@ -1,11 +1,10 @@
-import { ensureTools } from '../harness/setup/system-packages.ts';
-import { cpuWorkload } from '../workloads/cpu/index.ts';
+import { execa } from 'execa';
+import { PROJECT_ROOT } from '../harness/version.ts';
 
 /**
- * The end-to-end tests run real sysbench in the guest: install it with the project's own set-up
- * step (as root) when it is missing, exactly as `npm run experiment` does.
+ * The tests run real sysbench in the guest, open the HTML report in Debian's chromium and rasterise
+ * the PDF with pdftoppm: install what is missing with the project's own set-up step (as root).
  */
 export default async function setup(): Promise<void> {
-  const cpu = cpuWorkload({ threads: 1, maxPrime: 10_000 });
-  await ensureTools(cpu.requiredTools, (line) => process.stdout.write(`[test setup] ${line}\n`));
+  await execa('bash', ['harness/setup/apt-packages.sh', '--test'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
 }

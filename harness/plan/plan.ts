@@ -1,5 +1,5 @@
 import type { Config, WorkloadName } from '../config/schema.ts';
-import { mulberry32, shuffled } from './random.ts';
+import { mulberry32, shuffled } from '../util/random.ts';
 
 /** One cell of the matrix: a workload at one checkpoint interval, or at the unreplicated baseline. */
 export interface Cell {

@@ -1,5 +1,4 @@
-import { summarizeRows } from '../../analysis/summarize.ts';
-import { formatSummary, type HeadlineMetric } from '../../reports/console.ts';
+import { reportRun } from '../../reports/generate.ts';
 import { availability, workloadModules } from '../../workloads/registry.ts';
 import type { WorkloadModule } from '../../workloads/types.ts';
 import type { Config } from '../config/schema.ts';
@@ -186,18 +185,16 @@ export async function runExperiment({ config, resume, log }: ExperimentOptions):
       }
     }
 
-    const rows = readSamples(paths.samples).rows;
     log('');
-    log(formatSummary(summarizeRows(rows), headlines(modules), facts));
-    log('');
-    log(`Results: ${paths.dir} (manifest.json, samples.jsonl, state.json, artifacts/)`);
+    const reportFailed = await reportRun(paths.dir, {}, log);
+    log(`Results: ${paths.dir} (manifest.json, samples.jsonl, state.json, artifacts/, reports)`);
     if (interrupt.received()) {
       log(
         `Interrupted. Finished trials are on disk. Resume with:\n  npm run experiment -- --resume ${paths.dir}`,
       );
       return 130;
     }
-    if (failures > 0) {
+    if (failures > 0 || reportFailed) {
       log(
         `${failures} trial(s) failed (reasons in state.json). Rerun them with:\n  npm run experiment -- --resume ${paths.dir}`,
       );
@@ -208,18 +205,6 @@ export async function runExperiment({ config, resume, log }: ExperimentOptions):
     await testbed.dispose().catch((error) => log(`Warning: disposing the testbed: ${errorMessage(error)}`));
     interrupt.dispose();
   }
-}
-
-function headlines(modules: Partial<Record<string, WorkloadModule>>): HeadlineMetric[] {
-  return Object.values(modules).flatMap((m) =>
-    (m?.metrics ?? [])
-      .filter((metric) => metric.headline)
-      .map((metric) => ({
-        workload: m?.name ?? '',
-        metric: metric.name,
-        label: `${metric.label ?? metric.name} (${metric.unit})`,
-      })),
-  );
 }
 
 function headlineText(rows: readonly SampleRow[], module: WorkloadModule): string {

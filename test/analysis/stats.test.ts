@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { mean, median, percentile, stdev, studentTQuantile, tInterval } from '../../analysis/stats.ts';
-import { overheadOf, summarizeRows } from '../../analysis/summarize.ts';
-import type { SampleRow } from '../../harness/store/samples.ts';
 
 describe('stats', () => {
   it('matches textbook Student t quantiles', () => {
@@ -29,32 +27,5 @@ describe('stats', () => {
     expect(ci.halfWidth).toBeCloseTo(4.969, 2);
     expect(ci.low).toBeCloseTo(7.031, 2);
     expect(tInterval([1]).low).toBeNaN();
-  });
-
-  it('orients overhead by the better direction', () => {
-    expect(overheadOf(90, 100, 'higher')?.relative).toBeCloseTo(0.1);
-    expect(overheadOf(150, 100, 'lower')?.relative).toBeCloseTo(0.5);
-    expect(overheadOf(150, 100, 'lower')?.absolute).toBe(50);
-    expect(overheadOf(1, 100, 'info')).toBeUndefined();
-  });
-
-  it('summarizes rows per cell and metric with overhead against the baseline', () => {
-    const base = {
-      workload: 'latency',
-      metric: 'rtt_p50_us',
-      unit: 'µs',
-      better: 'lower',
-      source: 'workload',
-    };
-    const rows = [
-      { ...base, cellId: 'latency@baseline', intervalMs: null, value: 100 },
-      { ...base, cellId: 'latency@baseline', intervalMs: null, value: 120 },
-      { ...base, cellId: 'latency@25ms', intervalMs: 25, value: 12_600 },
-      { ...base, cellId: 'latency@25ms', intervalMs: 25, value: 12_800 },
-    ] as SampleRow[];
-    const [b, p] = summarizeRows(rows);
-    expect(b?.n).toBe(2);
-    expect(b?.mean).toBe(110);
-    expect(p?.overhead?.absolute).toBe(12_590);
   });
 });

@@ -1,0 +1,369 @@
+import { decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import type { RunSession } from '../harness/store/manifest.ts';
+import type { SampleRow } from '../harness/store/samples.ts';
+import {
+  type BootstrapInterval,
+  type BootstrapOptions,
+  bootstrapMean,
+  bootstrapRatioOfMeans,
+} from './bootstrap.ts';
+import { type Finding, findings } from './findings.ts';
+import { flagOutliers } from './outliers.ts';
+import type { RunData } from './run-data.ts';
+import { type ConfidenceInterval, cv, mean, median, studentTQuantile, tInterval } from './stats.ts';
+
+/**
+ * Overhead as a "times worse" ratio against the baseline: x / base for lower-is-better metrics
+ * (latency), base / x for higher-is-better ones (throughput). 1 = no overhead, 2 = twice as bad.
+ */
+export interface MetricOverhead {
+  ratio: BootstrapInterval;
+  /** ratio - 1, e.g. 0.012 = 1.2 % worse. */
+  relative: number;
+  /** x - base in the metric's unit. */
+  absolute: number;
+  baselineMean: number;
+  /** Smallest relative difference N trials can detect (80 % power, 5 % level); see mde(). */
+  minimumDetectable: number;
+}
+
+export interface MetricCell {
+  cellId: string;
+  workload: string;
+  intervalMs: number | null;
+  metric: string;
+  unit: string;
+  better: SampleRow['better'];
+  source: SampleRow['source'];
+  trialIds: string[];
+  values: number[];
+  n: number;
+  mean: number;
+  ci: ConfidenceInterval;
+  median: number;
+  min: number;
+  max: number;
+  cv: number;
+  overhead?: MetricOverhead;
+  /** Trial ids flagged by each outlier rule (reported, not dropped). */
+  outliers: { tukey: string[]; mad: string[] };
+}
+
+export interface LatencyCell {
+  cellId: string;
+  intervalMs: number | null;
+  trials: number;
+  /** Per-trial percentiles from the stored histograms, averaged over trials with a bootstrap CI. */
+  percentiles: { percentile: number; mean: number; low: number; high: number }[];
+  /** CDF of all trials' RTTs merged: [µs, fraction]. */
+  cdf: [number, number][];
+}
+
+export interface BestInterval {
+  workload: string;
+  metric: string;
+  /** Interval with the lowest overhead ratio; null when no protected cell has data. */
+  bestMs: number | null;
+  /** Intervals whose ratio CI overlaps the best one's, best included. */
+  tiesMs: number[];
+  ranking: { intervalMs: number; ratio: BootstrapInterval }[];
+}
+
+export interface CheckpointCell {
+  cellId: string;
+  workload: string;
+  intervalMs: number;
+  configuredHz: number;
+  effectiveHz: number;
+  pauseP50Us: number;
+  pauseP99Us: number;
+  missedEpochs: number;
+  /** Effective rate below 95 % of configured: the checkpoint could not keep up. */
+  belowConfigured: boolean;
+}
+
+export interface MissingCell {
+  cellId: string;
+  status: string;
+  reason?: string;
+  doneTrials: number;
+  plannedTrials: number;
+}
+
+export interface RunAnalysis {
+  runId: string;
+  dir: string;
+  createdAt: string;
+  testbed: string;
+  session: RunSession | null;
+  sessions: RunSession[];
+  config: RunData['manifest']['config'];
+  bootstrap: BootstrapOptions;
+  metrics: MetricCell[];
+  latency: LatencyCell[];
+  best: BestInterval[];
+  checkpoints: CheckpointCell[];
+  findings: Finding[];
+  missing: MissingCell[];
+  warnings: string[];
+  trialsDone: number;
+  trialsPlanned: number;
+}
+
+/** The metric that decides "best interval" per workload. */
+export const PRIMARY_METRIC: Record<string, string> = {
+  cpu: 'events_per_s',
+  latency: 'rtt_p50_us',
+  memory: 'pages_per_s',
+  http: 'requests_per_s',
+};
+
+const PERCENTILES = [50, 90, 99, 99.9];
+
+/**
+ * Minimum detectable relative effect of a two-sample comparison of means at 5 % two-sided level and
+ * 80 % power: (t_0.975 + t_0.8) * sqrt(cv_a^2 / n_a + cv_b^2 / n_b), with df = n_a + n_b - 2.
+ */
+export function minimumDetectableEffect(cvA: number, nA: number, cvB: number, nB: number): number {
+  const df = nA + nB - 2;
+  if (df < 1 || !Number.isFinite(cvA) || !Number.isFinite(cvB)) return Number.NaN;
+  return (studentTQuantile(0.975, df) + studentTQuantile(0.8, df)) * Math.sqrt(cvA ** 2 / nA + cvB ** 2 / nB);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+function metricCells(rows: readonly SampleRow[], bootstrap: BootstrapOptions): MetricCell[] {
+  const cells: MetricCell[] = [];
+  for (const list of groupBy(rows, (r) => `${r.cellId}\u0000${r.metric}`).values()) {
+    const first = list[0] as SampleRow;
+    const values = list.map((r) => r.value);
+    const trialIds = list.map((r) => r.trialId);
+    const flags = flagOutliers(values);
+    cells.push({
+      cellId: first.cellId,
+      workload: first.workload,
+      intervalMs: first.intervalMs,
+      metric: first.metric,
+      unit: first.unit,
+      better: first.better,
+      source: first.source,
+      trialIds,
+      values,
+      n: values.length,
+      mean: mean(values),
+      ci: tInterval(values),
+      median: median(values),
+      min: Math.min(...values),
+      max: Math.max(...values),
+      cv: cv(values),
+      outliers: {
+        tukey: flags.tukey.map((i) => trialIds[i] as string),
+        mad: flags.mad.map((i) => trialIds[i] as string),
+      },
+    });
+  }
+  const baselines = new Map(
+    cells.filter((c) => c.intervalMs === null).map((c) => [`${c.workload}\u0000${c.metric}`, c]),
+  );
+  for (const cell of cells) {
+    const base = baselines.get(`${cell.workload}\u0000${cell.metric}`);
+    if (cell.intervalMs === null || !base || cell.better === 'info' || cell.source !== 'workload') continue;
+    // A ratio to a zero mean (e.g. no loss at all in the baseline) is undefined: report none.
+    if (base.mean === 0 || cell.mean === 0) continue;
+    const ratio =
+      cell.better === 'lower'
+        ? bootstrapRatioOfMeans(cell.values, base.values, bootstrap)
+        : bootstrapRatioOfMeans(base.values, cell.values, bootstrap);
+    cell.overhead = {
+      ratio,
+      relative: ratio.estimate - 1,
+      absolute: cell.mean - base.mean,
+      baselineMean: base.mean,
+      minimumDetectable: minimumDetectableEffect(cell.cv, cell.n, base.cv, base.n),
+    };
+  }
+  return cells.sort(
+    (a, b) =>
+      a.workload.localeCompare(b.workload) ||
+      a.metric.localeCompare(b.metric) ||
+      (a.intervalMs ?? -1) - (b.intervalMs ?? -1),
+  );
+}
+
+function latencyCells(data: RunData, rows: readonly SampleRow[], bootstrap: BootstrapOptions): LatencyCell[] {
+  const trialsByCell = groupBy(
+    [...new Map(rows.filter((r) => data.histograms.has(r.trialId)).map((r) => [r.trialId, r])).values()],
+    (r) => r.cellId,
+  );
+  const cells: LatencyCell[] = [];
+  for (const [cellId, trials] of trialsByCell) {
+    const histograms: Histogram[] = trials.map((t) =>
+      decodeFromCompressedBase64(data.histograms.get(t.trialId) as string),
+    );
+    const percentiles = PERCENTILES.map((p) => {
+      const perTrial = histograms.map((h) => h.getValueAtPercentile(p));
+      const ci = bootstrapMean(perTrial, bootstrap);
+      return { percentile: p, mean: ci.estimate, low: ci.low, high: ci.high };
+    });
+    const merged = histograms[0] as Histogram;
+    for (const h of histograms.slice(1)) merged.add(h);
+    const cdf: [number, number][] = [];
+    for (const p of [0.1, 0.5, ...Array.from({ length: 99 }, (_, i) => i + 1), 99.5, 99.9, 99.99, 100]) {
+      cdf.push([merged.getValueAtPercentile(p), p / 100]);
+    }
+    cells.push({
+      cellId,
+      intervalMs: (trials[0] as SampleRow).intervalMs,
+      trials: trials.length,
+      percentiles,
+      cdf,
+    });
+  }
+  return cells.sort((a, b) => (a.intervalMs ?? -1) - (b.intervalMs ?? -1));
+}
+
+function bestIntervals(metrics: readonly MetricCell[]): BestInterval[] {
+  const out: BestInterval[] = [];
+  for (const [workload, metric] of Object.entries(PRIMARY_METRIC)) {
+    const ranking = metrics
+      .filter((m) => m.workload === workload && m.metric === metric && m.overhead)
+      .map((m) => ({ intervalMs: m.intervalMs as number, ratio: (m.overhead as MetricOverhead).ratio }))
+      .sort((a, b) => a.ratio.estimate - b.ratio.estimate);
+    if (!metrics.some((m) => m.workload === workload)) continue;
+    const best = ranking[0];
+    const ties = best
+      ? ranking
+          .filter((r) => r === best || (Number.isFinite(best.ratio.high) && r.ratio.low <= best.ratio.high))
+          .map((r) => r.intervalMs)
+      : [];
+    out.push({ workload, metric, bestMs: best?.intervalMs ?? null, tiesMs: ties, ranking });
+  }
+  return out;
+}
+
+function checkpointCells(metrics: readonly MetricCell[]): CheckpointCell[] {
+  const protection = groupBy(
+    metrics.filter((m) => m.source === 'protection' && m.intervalMs !== null),
+    (m) => m.cellId,
+  );
+  const cells: CheckpointCell[] = [];
+  for (const [cellId, list] of protection) {
+    const get = (metric: string) => list.find((m) => m.metric === metric)?.mean ?? Number.NaN;
+    const intervalMs = (list[0] as MetricCell).intervalMs as number;
+    const configuredHz = 1000 / intervalMs;
+    const effectiveHz = get('effective_rate_hz');
+    cells.push({
+      cellId,
+      workload: (list[0] as MetricCell).workload,
+      intervalMs,
+      configuredHz,
+      effectiveHz,
+      pauseP50Us: get('pause_p50_us'),
+      pauseP99Us: get('pause_p99_us'),
+      missedEpochs: get('missed_epochs'),
+      belowConfigured: effectiveHz < 0.95 * configuredHz,
+    });
+  }
+  return cells.sort((a, b) => a.workload.localeCompare(b.workload) || a.intervalMs - b.intervalMs);
+}
+
+function missingCells(data: RunData): MissingCell[] {
+  const out: MissingCell[] = [];
+  for (const [cellId, cell] of Object.entries(data.state?.cells ?? {})) {
+    const trials = Object.values(cell.trials);
+    const done = trials.filter((t) => t.status === 'done').length;
+    if (done === trials.length && trials.length > 0) continue;
+    out.push({
+      cellId,
+      status: cell.status,
+      ...(cell.reason ? { reason: cell.reason } : {}),
+      doneTrials: done,
+      plannedTrials: trials.length,
+    });
+  }
+  return out;
+}
+
+function runWarnings(
+  data: RunData,
+  metrics: readonly MetricCell[],
+  missing: readonly MissingCell[],
+): string[] {
+  const warnings = [...data.warnings];
+  const sessions = data.manifest.sessions ?? [];
+  for (const s of sessions) {
+    for (const f of s.testbed.fallbacks) warnings.push(`Fallback mechanism: ${f}`);
+    if (s.host.loadAverage1m > s.host.cores * 0.5) {
+      warnings.push(
+        `Noisy host: load average ${s.host.loadAverage1m} on ${s.host.cores} cores when the session of ${s.startedAt} started.`,
+      );
+    }
+  }
+  if (new Set(sessions.map((s) => s.hostDigest)).size > 1) {
+    warnings.push(
+      'The run was resumed on a different host (host digest changed): trials from different machines are mixed.',
+    );
+  }
+  for (const m of missing) {
+    warnings.push(
+      `Cell ${m.cellId}: ${m.doneTrials} of ${m.plannedTrials} trials done (${m.status}${m.reason ? `: ${m.reason}` : ''}).`,
+    );
+  }
+  for (const m of metrics) {
+    const flagged = [...new Set([...m.outliers.tukey, ...m.outliers.mad])];
+    if (flagged.length && m.source === 'workload' && m.better !== 'info') {
+      warnings.push(
+        `Possible outliers in ${m.cellId} ${m.metric}: ${flagged.join(', ')} (kept in every statistic).`,
+      );
+    }
+  }
+  return warnings;
+}
+
+/** The whole analysis of a run: pure over what loadRun read. */
+export function analyzeRun(data: RunData, bootstrapOverride?: Partial<BootstrapOptions>): RunAnalysis {
+  const bootstrap: BootstrapOptions = {
+    resamples: 2000,
+    level: 0.95,
+    seed: data.manifest.seed ?? 1,
+    ...bootstrapOverride,
+  };
+  const metrics = metricCells(data.rows, bootstrap);
+  const latency = latencyCells(data, data.rows, bootstrap);
+  const best = bestIntervals(metrics);
+  const checkpoints = checkpointCells(metrics);
+  const missing = missingCells(data);
+  const sessions = data.manifest.sessions ?? [];
+  const session = sessions.at(-1) ?? null;
+  const trials = Object.values(data.state?.cells ?? {}).flatMap((c) => Object.values(c.trials));
+  const analysis: RunAnalysis = {
+    runId: data.manifest.runId,
+    dir: data.dir,
+    createdAt: data.manifest.createdAt,
+    testbed: session?.testbed.name ?? data.manifest.config.testbed.kind,
+    session,
+    sessions,
+    config: data.manifest.config,
+    bootstrap,
+    metrics,
+    latency,
+    best,
+    checkpoints,
+    findings: [],
+    missing,
+    warnings: runWarnings(data, metrics, missing),
+    trialsDone: trials.filter((t) => t.status === 'done').length,
+    trialsPlanned: trials.filter((t) => t.status !== 'skipped').length,
+  };
+  analysis.findings = findings(analysis);
+  return analysis;
+}

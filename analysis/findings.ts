@@ -1,0 +1,110 @@
+import type { RunAnalysis } from './analyze.ts';
+
+/** One of the study's claims, checked on this run's data, with its evidence and caveats. */
+export interface Finding {
+  id: 'best-interval-depends-on-workload' | 'latency-overhead' | 'checkpoint-rate';
+  title: string;
+  /** One sentence: what the data says. */
+  verdict: string;
+  evidence: string[];
+  caveats: string[];
+}
+
+const ms = (us: number) => `${(us / 1000).toFixed(us >= 10_000 ? 1 : 2)} ms`;
+const times = (x: number) => (x >= 10 ? x.toFixed(0) : x >= 2 ? x.toFixed(1) : x.toFixed(3));
+const ratioText = (r: { estimate: number; low: number; high: number }) =>
+  `x${times(r.estimate)}${Number.isFinite(r.low) ? ` [${times(r.low)}, ${times(r.high)}]` : ' (no CI: fewer than 2 trials)'}`;
+
+function bestIntervalFinding(a: RunAnalysis): Finding {
+  const title = '(i) The checkpoint interval that performs best depends on the application';
+  const testable = a.best.filter((b) => b.bestMs !== null && b.ranking.length >= 2);
+  const caveats = [
+    "Best = lowest overhead ratio of the workload's primary metric; intervals whose 95 % bootstrap CI overlaps the best one are ties.",
+  ];
+  if (a.session?.testbed.mechanisms.replication === 'none') {
+    caveats.push(
+      'This testbed copied no memory: a checkpoint costs only its pause, so throughput favours long intervals; memory replication would add a cost per dirty page.',
+    );
+  }
+  if (testable.length < 2) {
+    return {
+      id: 'best-interval-depends-on-workload',
+      title,
+      verdict:
+        'Not testable in this run: it needs at least two workloads, each with at least two protected intervals.',
+      evidence: a.best.map((b) => `${b.workload}: ${b.ranking.length} protected interval(s) with data`),
+      caveats,
+    };
+  }
+  const evidence = testable.map((b) => {
+    const best = b.ranking[0];
+    return `${b.workload} (${b.metric}): best ${b.bestMs} ms, ${best ? ratioText(best.ratio) : ''} of the baseline; tied: ${b.tiesMs.map((t) => `${t} ms`).join(', ')}; ranking ${b.ranking.map((r) => `${r.intervalMs} ms ${ratioText(r.ratio)}`).join(' < ')}`;
+  });
+  // Intervals that are best or tied for every workload.
+  const common = new Set(testable[0]?.tiesMs ?? []);
+  for (const b of testable.slice(1)) for (const t of [...common]) if (!b.tiesMs.includes(t)) common.delete(t);
+  const verdict =
+    common.size === 0
+      ? `Yes: no single interval is best (or tied) for every workload (${testable.map((b) => `${b.workload}: ${b.bestMs} ms`).join(', ')}).`
+      : `No: ${[...common].map((t) => `${t} ms`).join(', ')} is best or tied for every workload in this run.`;
+  return { id: 'best-interval-depends-on-workload', title, verdict, evidence, caveats };
+}
+
+function latencyFinding(a: RunAnalysis): Finding {
+  const title = '(ii) The overhead can be prohibitive for latency-sensitive network applications';
+  const cells = a.metrics.filter((m) => m.workload === 'latency' && m.metric === 'rtt_p50_us' && m.overhead);
+  const caveats: string[] = [];
+  const output = a.session?.testbed.mechanisms.outputCommit;
+  if (output === 'tcp-proxy') {
+    caveats.push(
+      'Output commit by a TCP proxy: payload is held until the checkpoint commits; TCP handshakes and ACKs are not.',
+    );
+  }
+  if (output === 'none' || a.session?.testbed.mechanisms.unsafe) {
+    caveats.push(
+      'Network output was NOT buffered (unsafe Remus mode): latency here is not what buffered Remus would show.',
+    );
+  }
+  if (cells.length === 0) {
+    return {
+      id: 'latency-overhead',
+      title,
+      verdict: 'Not testable in this run: no latency cell with a baseline.',
+      evidence: [],
+      caveats,
+    };
+  }
+  const evidence = cells.map((c) => {
+    const o = c.overhead as NonNullable<typeof c.overhead>;
+    return `${c.intervalMs} ms: median RTT ${ms(c.mean)} vs ${ms(o.baselineMean)} unreplicated, ${ratioText(o.ratio)}, +${ms(o.absolute)} (half the interval is ${ms(((c.intervalMs as number) * 1000) / 2)})`;
+  });
+  const smallest = cells.reduce((a, b) => ((a.intervalMs as number) < (b.intervalMs as number) ? a : b));
+  const ratio = (smallest.overhead as NonNullable<typeof smallest.overhead>).ratio.estimate;
+  const verdict =
+    ratio >= 10
+      ? `Yes: even at the shortest interval (${smallest.intervalMs} ms) the median RTT is ${times(ratio)} times the unreplicated one: every reply waits for the next checkpoint to commit.`
+      : ratio >= 2
+        ? `Substantial: at ${smallest.intervalMs} ms the median RTT is ${times(ratio)} times the unreplicated one.`
+        : `Not in this run: at ${smallest.intervalMs} ms the median RTT is ${times(ratio)} times the unreplicated one.`;
+  return { id: 'latency-overhead', title, verdict, evidence, caveats };
+}
+
+function rateFinding(a: RunAnalysis): Finding {
+  const title = 'Effective vs configured checkpoint rate';
+  const below = a.checkpoints.filter((c) => c.belowConfigured);
+  const evidence = a.checkpoints.map(
+    (c) =>
+      `${c.cellId}: ${c.effectiveHz.toFixed(2)}/s of ${c.configuredHz.toFixed(2)}/s configured; pause p50 ${c.pauseP50Us.toFixed(0)} µs, p99 ${c.pauseP99Us.toFixed(0)} µs; ${c.missedEpochs} missed epochs per trial`,
+  );
+  const verdict =
+    a.checkpoints.length === 0
+      ? 'No protected cell has checkpoint statistics.'
+      : below.length === 0
+        ? 'The checkpoints kept up: the effective rate is within 5 % of the configured one in every cell.'
+        : `The checkpoints could not keep up in ${below.map((c) => c.cellId).join(', ')}: the effective rate is below 95 % of the configured one.`;
+  return { id: 'checkpoint-rate', title, verdict, evidence, caveats: [] };
+}
+
+export function findings(a: RunAnalysis): Finding[] {
+  return [bestIntervalFinding(a), latencyFinding(a), rateFinding(a)];
+}

@@ -1,0 +1,231 @@
+import type { MetricOverhead, RunAnalysis } from '../analysis/analyze.ts';
+
+/**
+ * Chart.js configurations built from an analysis: pure data, JSON-serialisable, so the HTML page
+ * (chart.js in the browser) and the PDF (chartjs-node-canvas) draw exactly the same charts.
+ */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  caption: string;
+  config: Record<string, unknown>;
+}
+
+/**
+ * Chart.js has no error bars: this plugin draws dataset.errorBars[i] = { low, high } as whiskers.
+ * Kept as source text so that the page can inline it and Node can evaluate the very same code.
+ */
+export const ERROR_BARS_PLUGIN_SOURCE = `({
+  id: 'errorBars',
+  afterDatasetsDraw(chart) {
+    const ctx = chart.ctx;
+    const y = chart.scales.y;
+    chart.data.datasets.forEach((dataset, di) => {
+      const bars = dataset.errorBars;
+      if (!bars || chart.getDatasetMeta(di).hidden) return;
+      chart.getDatasetMeta(di).data.forEach((element, i) => {
+        const bar = bars[i];
+        if (!bar || !Number.isFinite(bar.low) || !Number.isFinite(bar.high)) return;
+        const top = y.getPixelForValue(bar.high);
+        const bottom = y.getPixelForValue(bar.low);
+        const half = Math.min(10, (element.width || 16) / 4);
+        ctx.save();
+        ctx.strokeStyle = '#222';
+        ctx.lineWidth = 1.5;
+        ctx.beginPath();
+        ctx.moveTo(element.x, top); ctx.lineTo(element.x, bottom);
+        ctx.moveTo(element.x - half, top); ctx.lineTo(element.x + half, top);
+        ctx.moveTo(element.x - half, bottom); ctx.lineTo(element.x + half, bottom);
+        ctx.stroke();
+        ctx.restore();
+      });
+    });
+  },
+})`;
+
+export const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+];
+
+const intervalLabel = (ms: number | null) => (ms === null ? 'baseline' : `${ms} ms`);
+const base = { animation: false, responsive: false, maintainAspectRatio: false };
+
+/** Overhead ratio (x baseline) of each workload's primary metric per interval, with 95 % bootstrap CI. */
+function overheadCharts(a: RunAnalysis): ChartSpec[] {
+  return a.best
+    .filter((b) => b.ranking.length > 0)
+    .map((b) => {
+      const cells = a.metrics
+        .filter((m) => m.workload === b.workload && m.metric === b.metric && m.overhead)
+        .sort((x, y) => (x.intervalMs as number) - (y.intervalMs as number));
+      const ratios = cells.map((c) => (c.overhead as MetricOverhead).ratio);
+      const top = Math.max(...ratios.map((r) => (Number.isFinite(r.high) ? r.high : r.estimate)));
+      return {
+        id: `overhead-${b.workload}`,
+        title: `${b.workload}: overhead vs checkpoint interval`,
+        caption: `Ratio to the unreplicated baseline of ${b.metric} (1 = no overhead; higher is worse), mean over trials with 95 % bootstrap CI. Best: ${b.bestMs} ms.`,
+        config: {
+          type: 'bar',
+          data: {
+            labels: cells.map((c) => intervalLabel(c.intervalMs)),
+            datasets: [
+              {
+                label: `${b.metric}: x baseline`,
+                data: ratios.map((r) => r.estimate),
+                errorBars: ratios.map((r) => ({ low: r.low, high: r.high })),
+                backgroundColor: cells.map((c) => (c.intervalMs === b.bestMs ? '#2ca02c' : '#1f77b4')),
+              },
+            ],
+          },
+          options: {
+            ...base,
+            plugins: {
+              legend: { display: false },
+              title: { display: true, text: `${b.workload} (${b.metric})` },
+            },
+            scales: {
+              x: { title: { display: true, text: 'checkpoint interval' } },
+              y: {
+                beginAtZero: true,
+                suggestedMax: top * 1.1,
+                title: { display: true, text: 'x baseline (higher is worse)' },
+              },
+            },
+          },
+        },
+      };
+    });
+}
+
+function latencyCharts(a: RunAnalysis): ChartSpec[] {
+  if (a.latency.length === 0) return [];
+  const labels = a.latency[0]?.percentiles.map((p) => `p${p.percentile}`) ?? [];
+  const percentiles: ChartSpec = {
+    id: 'latency-percentiles',
+    title: 'Latency: RTT percentiles per interval',
+    caption:
+      'Per-trial percentiles from the stored µs histograms, mean over trials with 95 % bootstrap CI; log scale.',
+    config: {
+      type: 'bar',
+      data: {
+        labels,
+        datasets: a.latency.map((cell, i) => ({
+          label: intervalLabel(cell.intervalMs),
+          data: cell.percentiles.map((p) => p.mean / 1000),
+          errorBars: cell.percentiles.map((p) => ({ low: p.low / 1000, high: p.high / 1000 })),
+          backgroundColor: PALETTE[i % PALETTE.length],
+        })),
+      },
+      options: {
+        ...base,
+        plugins: { title: { display: true, text: 'RTT percentiles (ms)' } },
+        scales: { y: { type: 'logarithmic', title: { display: true, text: 'RTT (ms, log)' } } },
+      },
+    },
+  };
+  const cdf: ChartSpec = {
+    id: 'latency-cdf',
+    title: 'Latency: RTT distribution (CDF) per interval',
+    caption:
+      'All trials of a cell merged. Under protection a reply waits for the next commit: RTTs spread over one interval.',
+    config: {
+      type: 'line',
+      data: {
+        datasets: a.latency.map((cell, i) => ({
+          label: intervalLabel(cell.intervalMs),
+          data: cell.cdf.map(([us, f]) => ({ x: us / 1000, y: f })),
+          borderColor: PALETTE[i % PALETTE.length],
+          backgroundColor: PALETTE[i % PALETTE.length],
+          pointRadius: 0,
+          borderWidth: 2,
+          stepped: true,
+        })),
+      },
+      options: {
+        ...base,
+        plugins: { title: { display: true, text: 'RTT CDF' } },
+        scales: {
+          x: { type: 'logarithmic', title: { display: true, text: 'RTT (ms, log)' } },
+          y: { min: 0, max: 1, title: { display: true, text: 'fraction of requests' } },
+        },
+      },
+    },
+  };
+  return [percentiles, cdf];
+}
+
+function checkpointCharts(a: RunAnalysis): ChartSpec[] {
+  if (a.checkpoints.length === 0) return [];
+  const labels = a.checkpoints.map((c) => c.cellId);
+  return [
+    {
+      id: 'checkpoint-rate',
+      title: 'Checkpoints: effective vs configured rate',
+      caption:
+        'Checkpoints per second, mean over trials. An effective rate below the configured one means the checkpoint could not keep up.',
+      config: {
+        type: 'bar',
+        data: {
+          labels,
+          datasets: [
+            {
+              label: 'configured /s',
+              data: a.checkpoints.map((c) => c.configuredHz),
+              backgroundColor: '#bbbbbb',
+            },
+            {
+              label: 'effective /s',
+              data: a.checkpoints.map((c) => c.effectiveHz),
+              backgroundColor: '#1f77b4',
+            },
+          ],
+        },
+        options: {
+          ...base,
+          plugins: { title: { display: true, text: 'checkpoints per second' } },
+          scales: { y: { beginAtZero: true } },
+        },
+      },
+    },
+    {
+      id: 'checkpoint-pause',
+      title: 'Checkpoints: pause time',
+      caption:
+        'Guest-visible pause per checkpoint (freeze to thaw), p50 and p99 per trial, mean over trials.',
+      config: {
+        type: 'bar',
+        data: {
+          labels,
+          datasets: [
+            {
+              label: 'pause p50 (µs)',
+              data: a.checkpoints.map((c) => c.pauseP50Us),
+              backgroundColor: '#2ca02c',
+            },
+            {
+              label: 'pause p99 (µs)',
+              data: a.checkpoints.map((c) => c.pauseP99Us),
+              backgroundColor: '#d62728',
+            },
+          ],
+        },
+        options: {
+          ...base,
+          plugins: { title: { display: true, text: 'pause (µs)' } },
+          scales: { y: { beginAtZero: true } },
+        },
+      },
+    },
+  ];
+}
+
+export function buildCharts(a: RunAnalysis): ChartSpec[] {
+  return [...overheadCharts(a), ...latencyCharts(a), ...checkpointCharts(a)];
+}

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { analyzeRun } from '../analysis/analyze.ts';
+import { loadRun } from '../analysis/run-data.ts';
+import { formatConsoleReport } from './console.ts';
+import { FILE_REPORTERS, writeReports } from './index.ts';
+
+export interface ReportFlags {
+  results?: string;
+  out?: string;
+  pdf?: boolean;
+  seed?: string;
+  resamples?: string;
+}
+
+/**
+ * Analyses a stored run and writes its reports (console, CSV, HTML, PDF) into the run directory (or
+ * --out). Reads the run directory only; returns 1 when a report format could not be written.
+ */
+export async function reportRun(
+  runDir: string,
+  flags: ReportFlags,
+  log: (line: string) => void,
+): Promise<number> {
+  const data = loadRun(runDir);
+  for (const warning of data.warnings) log(`Warning: ${warning}`);
+  const analysis = analyzeRun(data, {
+    ...(flags.seed !== undefined ? { seed: Number(flags.seed) } : {}),
+    ...(flags.resamples !== undefined ? { resamples: Number(flags.resamples) } : {}),
+  });
+  log(formatConsoleReport(analysis));
+  const outDir = resolve(flags.out ?? runDir);
+  mkdirSync(outDir, { recursive: true });
+  const reporters = FILE_REPORTERS.filter((r) => flags.pdf !== false || r.format !== 'pdf');
+  const { written, failed } = await writeReports(analysis, outDir, reporters);
+  log('');
+  log(`Reports: ${written.join(', ')}`);
+  for (const f of failed) {
+    log(`The ${f.format} report could not be written: ${f.error}`);
+    if (f.format === 'pdf') log('  (the PDF needs node-canvas: run `npm run setup` as root, then `npm ci`)');
+  }
+  return failed.length ? 1 : 0;
+}

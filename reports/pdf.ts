@@ -1,0 +1,147 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+import PDFDocument from 'pdfkit';
+import type { RunAnalysis } from '../analysis/analyze.ts';
+import { buildCharts, type ChartSpec, ERROR_BARS_PLUGIN_SOURCE } from './charts.ts';
+import { checkpointTable, latencyTable, metadataPairs, metricTables, type Table } from './tables.ts';
+import type { Reporter } from './types.ts';
+
+const CHART_WIDTH = 960;
+const CHART_HEIGHT = 380;
+const MARGIN = 40;
+
+/** The same plugin code the HTML page inlines, evaluated here for node-canvas. */
+const errorBarsPlugin = new Function(`return ${ERROR_BARS_PLUGIN_SOURCE}`)() as object;
+
+/** Renders one chart to PNG at twice its CSS size, so it stays sharp when printed. */
+function renderChart(canvas: ChartJSNodeCanvas, spec: ChartSpec): Buffer {
+  const config = spec.config as { options?: Record<string, unknown> };
+  return canvas.renderToBufferSync(
+    {
+      ...(spec.config as object),
+      options: { ...config.options, devicePixelRatio: 2 },
+      plugins: [errorBarsPlugin],
+    } as never,
+    'image/png',
+  );
+}
+
+type Doc = InstanceType<typeof PDFDocument>;
+
+function heading(doc: Doc, text: string, size = 14): void {
+  if (doc.y > doc.page.height - 120) doc.addPage();
+  doc.moveDown(0.6).font('Helvetica-Bold').fontSize(size).fillColor('#111').text(text).moveDown(0.3);
+  doc.font('Helvetica').fontSize(9.5);
+}
+
+function table(doc: Doc, t: Table): void {
+  heading(doc, t.title, 11);
+  if (t.rows.length === 0) {
+    doc.text('no data');
+    return;
+  }
+  doc.fontSize(t.header.length > 6 ? 6.5 : 8);
+  doc.table({
+    rowStyles: (i: number) => (i === 0 ? { backgroundColor: '#eeeeee' } : {}),
+    data: [t.header, ...t.rows],
+  } as never);
+  doc.fontSize(9.5);
+  if (t.note) doc.moveDown(0.3).fontSize(7.5).fillColor('#555').text(t.note).fillColor('#111').fontSize(9.5);
+}
+
+function chart(doc: Doc, canvas: ChartJSNodeCanvas, spec: ChartSpec | undefined): void {
+  if (!spec) return;
+  const width = doc.page.width - 2 * MARGIN;
+  const height = (width * CHART_HEIGHT) / CHART_WIDTH;
+  if (doc.y + height + 50 > doc.page.height - MARGIN) doc.addPage();
+  doc.font('Helvetica-Bold').fontSize(10.5).text(spec.title).font('Helvetica').moveDown(0.2);
+  doc.image(renderChart(canvas, spec), MARGIN, doc.y, { width });
+  doc.y += height + 4;
+  doc
+    .fontSize(7.5)
+    .fillColor('#444')
+    .text(spec.caption, MARGIN, doc.y, { width })
+    .fillColor('#111')
+    .fontSize(9.5);
+  doc.moveDown(0.6);
+}
+
+/** The report as a PDF: the HTML page's content, charts rendered with chartjs-node-canvas. */
+export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
+  const canvas = new ChartJSNodeCanvas({
+    width: CHART_WIDTH,
+    height: CHART_HEIGHT,
+    backgroundColour: 'white',
+  });
+  const charts = buildCharts(a);
+  const byId = (id: string) => charts.find((c) => c.id === id);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: MARGIN,
+    info: { Title: `remus-bench report ${a.runId}`, Author: 'remus-bench' },
+  });
+  const out = createWriteStream(path);
+  doc.pipe(out);
+  doc.font('Helvetica-Bold').fontSize(20).text('Remus replication overhead');
+  doc
+    .font('Helvetica')
+    .fontSize(10)
+    .fillColor('#555')
+    .text(
+      `Run ${a.runId} on the ${a.testbed} testbed, ${a.createdAt}; ${a.trialsDone} of ${a.trialsPlanned} trials done.`,
+    )
+    .fillColor('#111');
+
+  heading(doc, 'Findings');
+  for (const f of a.findings) {
+    doc.font('Helvetica-Bold').fontSize(10).text(f.title);
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9.5)
+      .fillColor('#1f4e79')
+      .text(f.verdict)
+      .fillColor('#111')
+      .font('Helvetica');
+    for (const e of f.evidence) doc.fontSize(8.5).text(`- ${e}`, { indent: 8 });
+    for (const c of f.caveats)
+      doc.fontSize(8).fillColor('#6b5900').text(`Caveat: ${c}`, { indent: 8 }).fillColor('#111');
+    doc.moveDown(0.5);
+  }
+
+  heading(doc, 'Overhead per workload');
+  for (const spec of charts.filter((c) => c.id.startsWith('overhead-'))) chart(doc, canvas, spec);
+  for (const t of metricTables(a)) table(doc, t);
+
+  heading(doc, 'Latency');
+  chart(doc, canvas, byId('latency-percentiles'));
+  chart(doc, canvas, byId('latency-cdf'));
+  if (a.latency.length) table(doc, latencyTable(a));
+  else doc.text('No latency cells in this run.');
+
+  heading(doc, 'Checkpoints');
+  chart(doc, canvas, byId('checkpoint-rate'));
+  chart(doc, canvas, byId('checkpoint-pause'));
+  table(doc, checkpointTable(a));
+
+  heading(doc, 'Warnings');
+  if (a.warnings.length === 0) doc.text('None.');
+  for (const w of a.warnings) doc.fontSize(8.5).fillColor('#8a1c1c').text(`- ${w}`).fillColor('#111');
+
+  heading(doc, 'Run metadata');
+  for (const [k, v] of metadataPairs(a)) {
+    doc.fontSize(8.5).font('Helvetica-Bold').text(`${k}: `, { continued: true }).font('Helvetica').text(v);
+  }
+  doc.end();
+  await once(out, 'finish');
+}
+
+export const pdfReporter: Reporter = {
+  format: 'pdf',
+  async write(analysis, outDir) {
+    const path = join(outDir, 'report.pdf');
+    await writePdf(analysis, path);
+    return [path];
+  },
+};

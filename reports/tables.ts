@@ -1,0 +1,147 @@
+import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
+import { formatNumber } from './format.ts';
+
+/** A table as plain strings, shared by the HTML, PDF and console reporters. */
+export interface Table {
+  title: string;
+  header: string[];
+  rows: string[][];
+  note?: string;
+}
+
+const interval = (ms: number | null) => (ms === null ? 'baseline' : `${ms} ms`);
+
+function ratioCell(m: MetricCell): string {
+  if (m.intervalMs === null) return 'baseline';
+  if (!m.overhead) return '';
+  const r = m.overhead.ratio;
+  const ci = Number.isFinite(r.low) ? ` [${formatNumber(r.low)}, ${formatNumber(r.high)}]` : '';
+  return `x${formatNumber(r.estimate)}${ci}`;
+}
+
+function differenceCell(m: MetricCell): string {
+  if (!m.overhead) return '';
+  const { relative, minimumDetectable } = m.overhead;
+  const sign = relative >= 0 ? '+' : '';
+  const pct = `${sign}${(relative * 100).toFixed(1)} %`;
+  // Below the minimum detectable effect, the difference may be noise: say so next to it.
+  return Number.isFinite(minimumDetectable) && Math.abs(relative) < minimumDetectable
+    ? `${pct} (below MDE ${(minimumDetectable * 100).toFixed(1)} %)`
+    : pct;
+}
+
+/** One table per workload: every workload metric per interval with its statistics and overhead. */
+export function metricTables(a: RunAnalysis): Table[] {
+  const workloads = [...new Set(a.metrics.map((m) => m.workload))];
+  return workloads.map((workload) => ({
+    title: `${workload}: per cell and metric`,
+    header: [
+      'metric',
+      'interval',
+      'N',
+      'mean',
+      '95% CI (t)',
+      'median',
+      'CV',
+      'x baseline [95% bootstrap CI]',
+      'difference',
+    ],
+    rows: a.metrics
+      .filter((m) => m.workload === workload && m.source === 'workload')
+      .map((m) => [
+        `${m.metric} (${m.unit})`,
+        interval(m.intervalMs),
+        String(m.n),
+        formatNumber(m.mean),
+        Number.isFinite(m.ci.low) ? `[${formatNumber(m.ci.low)}, ${formatNumber(m.ci.high)}]` : 'N < 2',
+        formatNumber(m.median),
+        Number.isFinite(m.cv) ? `${(m.cv * 100).toFixed(1)} %` : '-',
+        ratioCell(m),
+        differenceCell(m),
+      ]),
+    note: 'x baseline: higher is worse for every metric (throughput: baseline / value; latency: value / baseline). MDE: minimum detectable effect at 80 % power with this N.',
+  }));
+}
+
+export function checkpointTable(a: RunAnalysis): Table {
+  return {
+    title: 'Checkpoints',
+    header: [
+      'cell',
+      'configured /s',
+      'effective /s',
+      'pause p50 (µs)',
+      'pause p99 (µs)',
+      'missed epochs',
+      'kept up',
+    ],
+    rows: a.checkpoints.map((c) => [
+      c.cellId,
+      formatNumber(c.configuredHz),
+      formatNumber(c.effectiveHz),
+      formatNumber(c.pauseP50Us),
+      formatNumber(c.pauseP99Us),
+      formatNumber(c.missedEpochs),
+      c.belowConfigured ? 'NO' : 'yes',
+    ]),
+  };
+}
+
+export function latencyTable(a: RunAnalysis): Table {
+  return {
+    title: 'Latency percentiles (µs), mean over trials [95 % bootstrap CI]',
+    header: ['interval', 'trials', ...(a.latency[0]?.percentiles.map((p) => `p${p.percentile}`) ?? [])],
+    rows: a.latency.map((cell) => [
+      interval(cell.intervalMs),
+      String(cell.trials),
+      ...cell.percentiles.map(
+        (p) =>
+          `${formatNumber(p.mean)}${Number.isFinite(p.low) ? ` [${formatNumber(p.low)}, ${formatNumber(p.high)}]` : ''}`,
+      ),
+    ]),
+  };
+}
+
+/** Run metadata as label/value pairs: config, host, mechanisms. */
+export function metadataPairs(a: RunAnalysis): [string, string][] {
+  const s = a.session;
+  const pairs: [string, string][] = [
+    ['run', a.runId],
+    ['started', a.createdAt],
+    ['trials', `${a.trialsDone} done of ${a.trialsPlanned} planned`],
+    ['testbed', a.testbed],
+    [
+      'matrix',
+      `intervals ${a.config.matrix.intervals.join(', ')} ms${a.config.matrix.baseline ? ' + baseline' : ''}; workloads ${a.config.matrix.workloads.join(', ')}; ${a.config.matrix.trials} trials of ${a.config.matrix.warmupS} s warm-up + ${a.config.matrix.durationS} s`,
+    ],
+    [
+      'seed',
+      `order ${a.config.matrix.seed}; bootstrap ${a.bootstrap.seed} (${a.bootstrap.resamples} resamples)`,
+    ],
+  ];
+  if (s) {
+    pairs.push(
+      [
+        'host',
+        `${s.host.hostname}: ${s.host.os}, kernel ${s.host.kernel}, ${s.host.cores} x ${s.host.cpuModel}, ${(s.host.memoryBytes / 2 ** 30).toFixed(1)} GiB`,
+      ],
+      ['load at start', `${s.host.loadAverage1m} (1-minute load average)`],
+      [
+        'harness',
+        `remus-bench ${s.host.harnessVersion}${s.host.harnessCommit ? ` (${s.host.harnessCommit.slice(0, 12)})` : ''}, Node ${s.host.node}`,
+      ],
+      [
+        'tools',
+        Object.entries(s.host.tools)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; '),
+      ],
+    );
+    for (const [job, mechanism] of Object.entries(s.testbed.mechanisms)) {
+      const detail = s.testbed.details?.[job];
+      pairs.push([`mechanism: ${job}`, detail ? `${mechanism} (${detail})` : mechanism]);
+    }
+    for (const caveat of s.testbed.caveats) pairs.push(['caveat', caveat]);
+  }
+  return pairs;
+}
