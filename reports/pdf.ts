@@ -31,7 +31,8 @@ function renderChart(canvas: ChartJSNodeCanvas, spec: ChartSpec): Buffer {
 type Doc = InstanceType<typeof PDFDocument>;
 
 function heading(doc: Doc, text: string, size = 14): void {
-  if (doc.y > doc.page.height - 120) doc.addPage();
+  // Keep a heading with what follows it (a chart needs about 230 pt).
+  if (doc.y > doc.page.height - 260) doc.addPage();
   doc.moveDown(0.6).font('Helvetica-Bold').fontSize(size).fillColor('#111').text(text).moveDown(0.3);
   doc.font('Helvetica').fontSize(9.5);
 }

@@ -91,11 +91,11 @@ export function findRunDir(spec: string, resultsDir: string): RunPaths {
   const paths = runPaths(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UserError(
-      `--resume ${spec}: ${dir} is not a directory. Give a run directory (results/<run-id>) or "latest".`,
+      `${spec}: ${dir} is not a directory. Give a run directory (results/<run-id>) or "latest".`,
     );
   }
   if (!existsSync(paths.manifest)) {
-    throw new UserError(`--resume ${spec}: ${dir} has no manifest.json, so it is not a run directory.`);
+    throw new UserError(`${spec}: ${dir} has no manifest.json, so it is not a run directory.`);
   }
   return paths;
 }

@@ -1,0 +1,70 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeRun } from '../../analysis/analyze.ts';
+import { loadRun } from '../../analysis/run-data.ts';
+import { writeSyntheticRun } from '../../bench/synthetic-run.ts';
+
+const synthetic = (options: Parameters<typeof writeSyntheticRun>[1]) =>
+  analyzeRun(loadRun(writeSyntheticRun(mkdtempSync(join(tmpdir(), 'rb-analysis-')), options)));
+
+describe('analyzeRun on a stored run', () => {
+  const a = synthetic({ intervals: [25, 100, 400], trials: 5, workloads: ['cpu', 'latency'], seed: 3 });
+
+  it('orients overhead ratios so that higher is worse for throughput and latency alike', () => {
+    const cpu25 = a.metrics.find((m) => m.cellId === 'cpu@25ms' && m.metric === 'events_per_s');
+    const lat25 = a.metrics.find((m) => m.cellId === 'latency@25ms' && m.metric === 'rtt_p50_us');
+    expect(cpu25?.overhead?.ratio.estimate).toBeGreaterThan(1);
+    expect(cpu25?.overhead?.relative).toBeGreaterThan(0);
+    expect(lat25?.overhead?.ratio.estimate).toBeGreaterThan(10);
+    expect(lat25?.overhead?.ratio.low).toBeLessThanOrEqual(lat25?.overhead?.ratio.estimate as number);
+  });
+
+  it("finds the best interval per workload and the study's finding (i)", () => {
+    expect(a.best.find((b) => b.workload === 'cpu')?.bestMs).toBe(400);
+    expect(a.best.find((b) => b.workload === 'latency')?.bestMs).toBe(25);
+    const [bestInterval, latency, rate] = a.findings;
+    expect(bestInterval?.verdict).toMatch(/^Yes: no single interval is best/);
+    expect(latency?.verdict).toMatch(/^Yes: even at the shortest interval \(25 ms\)/);
+    expect(rate?.verdict).toMatch(/kept up/);
+  });
+
+  it('reads latency percentiles from the stored histograms, with CIs across trials', () => {
+    const base = a.latency.find((l) => l.intervalMs === null);
+    const p50 = base?.percentiles.find((p) => p.percentile === 50);
+    expect(p50?.mean).toBeGreaterThan(300);
+    expect(p50?.mean).toBeLessThan(400);
+    expect(base?.cdf.at(-1)?.[1]).toBe(1);
+    expect(a.latency.find((l) => l.intervalMs === 400)?.trials).toBe(5);
+  });
+
+  it('reports failed and missing cells instead of hiding them', () => {
+    const partial = synthetic({
+      intervals: [25],
+      trials: 3,
+      workloads: ['cpu'],
+      seed: 4,
+      failedCells: ['cpu@25ms'],
+    });
+    expect(partial.missing).toEqual([
+      {
+        cellId: 'cpu@25ms',
+        status: 'failed',
+        reason: 'synthetic failure: sysbench exited with 1',
+        doneTrials: 1,
+        plannedTrials: 3,
+      },
+    ]);
+    expect(partial.warnings.join('\n')).toMatch(
+      /Cell cpu@25ms: 1 of 3 trials done \(failed: synthetic failure/,
+    );
+    expect(partial.trialsDone).toBe(4);
+  });
+
+  it('states when a finding cannot be tested', () => {
+    const cpuOnly = synthetic({ intervals: [25], trials: 2, workloads: ['cpu'], seed: 5 });
+    expect(cpuOnly.findings[0]?.verdict).toMatch(/^Not testable/);
+    expect(cpuOnly.findings[1]?.verdict).toMatch(/^Not testable/);
+  });
+});

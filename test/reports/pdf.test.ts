@@ -1,0 +1,55 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCanvas, loadImage } from 'canvas';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { analyzeRun } from '../../analysis/analyze.ts';
+import { loadRun } from '../../analysis/run-data.ts';
+import { writeSyntheticRun } from '../../bench/synthetic-run.ts';
+import { pdfReporter } from '../../reports/pdf.ts';
+import { testArtifactsDir } from '../helpers/artifacts.ts';
+
+/** Fraction of pixels of a PNG that are not (near) white. */
+async function inkFraction(png: string): Promise<number> {
+  const image = await loadImage(readFileSync(png));
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  const data = ctx.getImageData(0, 0, image.width, image.height).data;
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4)
+    if ((data[i] as number) < 230 || (data[i + 1] as number) < 230 || (data[i + 2] as number) < 230) ink++;
+  return ink / (data.length / 4);
+}
+
+describe('PDF report rasterised with pdftoppm', { timeout: 60_000 }, () => {
+  it('has the expected pages, every chart embedded, and ink on every page', async () => {
+    const dir = writeSyntheticRun(mkdtempSync(join(tmpdir(), 'rb-pdf-')), {
+      intervals: [25, 100],
+      trials: 3,
+      workloads: ['cpu', 'latency'],
+      seed: 11,
+    });
+    const [pdf] = await pdfReporter.write(analyzeRun(loadRun(dir)), dir);
+    const info = (await execa('pdfinfo', [pdf as string])).stdout;
+    const pages = Number(/Pages:\s+(\d+)/.exec(info)?.[1]);
+    expect(pages).toBeGreaterThanOrEqual(4);
+    expect(pages).toBeLessThanOrEqual(8);
+    // Six charts: overhead (cpu, latency), latency percentiles and CDF, checkpoint rate and pause.
+    const images = (await execa('pdfimages', ['-list', pdf as string])).stdout.split('\n').slice(2);
+    expect(images.filter((line) => line.trim().split(/\s+/)[2] === 'image')).toHaveLength(6);
+    const text = (await execa('pdftotext', ['-layout', pdf as string, '-'])).stdout;
+    expect(text).toContain('Remus replication overhead');
+    expect(text).toMatch(/The overhead can be prohibitive/);
+
+    const out = testArtifactsDir();
+    await execa('pdftoppm', ['-png', '-r', '50', pdf as string, join(out, 'report-pdf')]);
+    const rasters = readdirSync(out).filter((f) => f.startsWith('report-pdf') && f.endsWith('.png'));
+    expect(rasters.length).toBeGreaterThanOrEqual(pages);
+    for (const png of rasters.slice(0, pages))
+      expect(await inkFraction(join(out, png)), png).toBeGreaterThan(0.01);
+    // Page 1 holds the first chart: a large painted region, not only text.
+    expect(await inkFraction(join(out, 'report-pdf-1.png'))).toBeGreaterThan(0.05);
+  });
+});
