@@ -1,5 +1,5 @@
 import { type MetricCell, PRIMARY_METRIC, type RunAnalysis } from '../analysis/analyze.ts';
-import { formatNumber } from './format.ts';
+import { formatNumber, formatRatio } from './format.ts';
 import { textTable } from './table.ts';
 
 export { formatNumber };
@@ -19,12 +19,12 @@ function overheadText(m: MetricCell): string {
   if (m.metric === 'effective_rate_hz') return `configured ${formatNumber(1000 / m.intervalMs)}/s`;
   if (!m.overhead) return '';
   const { ratio, absolute, relative, minimumDetectable } = m.overhead;
-  const ci = Number.isFinite(ratio.low) ? ` [${formatNumber(ratio.low)}, ${formatNumber(ratio.high)}]` : '';
+  const ci = Number.isFinite(ratio.low) ? ` [${formatRatio(ratio.low)}, ${formatRatio(ratio.high)}]` : '';
   if (m.better === 'lower')
-    return `${absolute >= 0 ? '+' : ''}${formatNumber(absolute)} ${m.unit}, x${formatNumber(ratio.estimate)}${ci}`;
+    return `${absolute >= 0 ? '+' : ''}${formatNumber(absolute)} ${m.unit}, x${formatRatio(ratio.estimate)}${ci}`;
   const noise =
     Number.isFinite(minimumDetectable) && Math.abs(relative) < minimumDetectable ? ' (below MDE)' : '';
-  return `${relative >= 0 ? '-' : '+'}${Math.abs(relative * 100).toFixed(1)} %${noise}, x${formatNumber(ratio.estimate)}${ci}`;
+  return `${relative >= 0 ? '-' : '+'}${Math.abs(relative * 100).toFixed(1)} %${noise}, x${formatRatio(ratio.estimate)}${ci}`;
 }
 
 /**

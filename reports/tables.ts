@@ -1,5 +1,5 @@
 import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
-import { formatNumber } from './format.ts';
+import { formatNumber, formatRatio } from './format.ts';
 
 /** A table as plain strings, shared by the HTML, PDF and console reporters. */
 export interface Table {
@@ -15,8 +15,8 @@ function ratioCell(m: MetricCell): string {
   if (m.intervalMs === null) return 'baseline';
   if (!m.overhead) return '';
   const r = m.overhead.ratio;
-  const ci = Number.isFinite(r.low) ? ` [${formatNumber(r.low)}, ${formatNumber(r.high)}]` : '';
-  return `x${formatNumber(r.estimate)}${ci}`;
+  const ci = Number.isFinite(r.low) ? ` [${formatRatio(r.low)}, ${formatRatio(r.high)}]` : '';
+  return `x${formatRatio(r.estimate)}${ci}`;
 }
 
 function differenceCell(m: MetricCell): string {
