@@ -18,13 +18,15 @@ function overheadText(m: MetricCell): string {
   if (m.intervalMs === null) return 'baseline';
   if (m.metric === 'effective_rate_hz') return `configured ${formatNumber(1000 / m.intervalMs)}/s`;
   if (!m.overhead) return '';
-  const { ratio, absolute, relative, minimumDetectable } = m.overhead;
+  const { ratio, absolute, baselineMean, minimumDetectable } = m.overhead;
   const ci = Number.isFinite(ratio.low) ? ` [${formatRatio(ratio.low)}, ${formatRatio(ratio.high)}]` : '';
   if (m.better === 'lower')
     return `${absolute >= 0 ? '+' : ''}${formatNumber(absolute)} ${m.unit}, x${formatRatio(ratio.estimate)}${ci}`;
+  // Throughput: the change of the metric itself (-98 % = a fiftieth of the baseline's rate).
+  const change = absolute / baselineMean;
   const noise =
-    Number.isFinite(minimumDetectable) && Math.abs(relative) < minimumDetectable ? ' (below MDE)' : '';
-  return `${relative >= 0 ? '-' : '+'}${Math.abs(relative * 100).toFixed(1)} %${noise}, x${formatRatio(ratio.estimate)}${ci}`;
+    Number.isFinite(minimumDetectable) && Math.abs(change) < minimumDetectable ? ' (below MDE)' : '';
+  return `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %${noise}, x${formatRatio(ratio.estimate)} worse${ci}`;
 }
 
 /**

@@ -21,11 +21,12 @@ function ratioCell(m: MetricCell): string {
 
 function differenceCell(m: MetricCell): string {
   if (!m.overhead) return '';
-  const { relative, minimumDetectable } = m.overhead;
-  const sign = relative >= 0 ? '+' : '';
-  const pct = `${sign}${(relative * 100).toFixed(1)} %`;
+  const { absolute, baselineMean, minimumDetectable } = m.overhead;
+  // The change of the metric itself against the baseline mean (throughput: negative is worse).
+  const change = absolute / baselineMean;
+  const pct = `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %`;
   // Below the minimum detectable effect, the difference may be noise: say so next to it.
-  return Number.isFinite(minimumDetectable) && Math.abs(relative) < minimumDetectable
+  return Number.isFinite(minimumDetectable) && Math.abs(change) < minimumDetectable
     ? `${pct} (below MDE ${(minimumDetectable * 100).toFixed(1)} %)`
     : pct;
 }

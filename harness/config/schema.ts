@@ -82,10 +82,23 @@ export const latencyWorkloadSchema = z.strictObject({
   timeoutMs: z.number().int().min(10).max(60_000),
 });
 
+export const httpWorkloadSchema = z.strictObject({
+  /** Concurrent keep-alive connections of autocannon (each one closed-loop, pipelining 1). */
+  connections: z.number().int().min(1).max(1000),
+  /** Size of the server's response body. */
+  bodyBytes: z.number().int().min(0).max(1_048_576),
+  /** autocannon's per-request timeout, seconds. */
+  timeoutS: z.number().int().min(1).max(600),
+});
+
 export const configSchema = z.strictObject({
   matrix: matrixSchema,
   testbed: testbedSchema,
-  workloads: z.strictObject({ cpu: cpuWorkloadSchema, latency: latencyWorkloadSchema }),
+  workloads: z.strictObject({
+    cpu: cpuWorkloadSchema,
+    latency: latencyWorkloadSchema,
+    http: httpWorkloadSchema,
+  }),
   /** Directory that holds one folder per run. */
   results: z.string().min(1, { error: 'expected a directory path' }),
 });
@@ -95,3 +108,4 @@ export type MatrixConfig = z.infer<typeof matrixSchema>;
 export type EmulatedConfig = z.infer<typeof emulatedSchema>;
 export type CpuWorkloadConfig = z.infer<typeof cpuWorkloadSchema>;
 export type LatencyWorkloadConfig = z.infer<typeof latencyWorkloadSchema>;
+export type HttpWorkloadConfig = z.infer<typeof httpWorkloadSchema>;

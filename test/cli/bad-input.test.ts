@@ -84,10 +84,10 @@ describe('--dry-run', () => {
       results,
     ]);
     expect(code).toBe(0);
-    expect(output).toMatch(/24 cells, 60 trials to run, 60 not runnable/);
+    expect(output).toMatch(/24 cells, 90 trials to run, 30 not runnable/);
     expect(output).toMatch(/latency@400ms\s+checkpoint every 400 ms\s+5 trials/);
     expect(output).toMatch(/memory@baseline .*NOT RUNNABLE: not built yet/);
-    expect(output).toMatch(/ {2}60\. /);
+    expect(output).toMatch(/ {2}90\. /);
     expect(output).toMatch(/ETA: \d+m/);
     expect(existsSync(results)).toBe(false);
   });

@@ -28,13 +28,14 @@ describe('planExperiment', () => {
   it('full: 6 intervals x 4 workloads x 5 trials, unbuilt workloads listed as not runnable', () => {
     const plan = planExperiment(full(), availability);
     expect(plan.cells).toHaveLength(24);
-    expect(plan.order).toHaveLength(60);
-    expect(plan.skipped).toHaveLength(60);
+    expect(plan.order).toHaveLength(90);
+    expect(plan.skipped).toHaveLength(30);
     const memory = plan.cells.find((c) => c.id === 'memory@25ms');
     expect(memory?.runnable).toBe(false);
     expect(memory?.notRunnableReason).toMatch(/not built yet/);
     const text = formatPlan(plan, full());
-    expect(text).toMatch(/http@400ms .*NOT RUNNABLE: not built yet/);
+    expect(text).toMatch(/memory@400ms .*NOT RUNNABLE: not built yet/);
+    expect(text).toMatch(/http@400ms\s+checkpoint every 400 ms\s+5 trials/);
     expect(text).toMatch(/ETA: /);
   });
 
