@@ -1,6 +1,6 @@
 import type { RequiredTool } from '../harness/setup/system-packages.ts';
 import type { Better } from '../harness/store/samples.ts';
-import type { Guest, Protection } from '../harness/testbeds/types.ts';
+import type { Guest, Protection, ProtectionReport } from '../harness/testbeds/types.ts';
 
 /** A metric a workload reports, with the direction that is better. */
 export interface MetricSpec {
@@ -43,6 +43,11 @@ export interface Workload {
   prepare(guest: Guest, signal: AbortSignal): Promise<void>;
   /** Warm-up, then one measurement. */
   trial(context: TrialContext): Promise<TrialResult>;
+  /**
+   * Optional: called with the protection's report (checkpoint times) after protection stopped,
+   * for metrics that relate the workload's own timeline to the checkpoints.
+   */
+  afterProtection?(report: ProtectionReport, artifactsDir: string): Measurement[];
   /** Stops what prepare started; must be safe after a failed prepare. */
   teardown(): Promise<void>;
 }

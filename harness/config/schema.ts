@@ -80,6 +80,9 @@ export const latencyWorkloadSchema = z.strictObject({
   payloadBytes: z.number().int().min(16).max(65_536),
   /** A reply later than this after the end of the measurement counts as lost. */
   timeoutMs: z.number().int().min(10).max(60_000),
+  transport: z.enum(['tcp', 'udp'], { error: 'expected tcp or udp' }),
+  /** Seconds of closed-loop ping-pong after the open-loop measurement (0: none). */
+  closedLoopS: z.number().min(0).max(600),
 });
 
 export const httpWorkloadSchema = z.strictObject({

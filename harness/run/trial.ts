@@ -75,15 +75,17 @@ export async function runTrial(
       artifactsDir: spec.artifactsDir,
       protection,
     });
+    const measurements = [...result.measurements];
     if (protection) {
       report = await protection.stop();
       writeFileSync(join(spec.artifactsDir, 'checkpoints.json'), `${JSON.stringify(report, null, 1)}\n`);
+      measurements.push(...(workload.afterProtection?.(report, spec.artifactsDir) ?? []));
     }
     outcome = {
       status: 'done',
       startedAt,
       endedAt: new Date().toISOString(),
-      workload: result.measurements,
+      workload: measurements,
       protection: report,
       cleanupWarnings: [],
     };

@@ -21,7 +21,9 @@ export interface GuestProcess {
   kill(): Promise<void>;
 }
 
-/** A TCP endpoint a client outside the guest connects to. */
+export type Transport = 'tcp' | 'udp';
+
+/** An endpoint a client outside the guest connects to. */
 export interface Endpoint {
   host: string;
   port: number;
@@ -37,12 +39,16 @@ export interface Guest {
    * The endpoint outside clients use to reach `port` of an in-guest server. Traffic through it
    * crosses the testbed's output-commit path (held until the checkpoint commits when protected).
    */
-  endpoint(port: number): Promise<Endpoint>;
+  endpoint(port: number, transport?: Transport): Promise<Endpoint>;
 }
 
 /** Per-checkpoint facts measured by the protection. */
 export interface CheckpointRecord {
   epoch: number;
+  /** When the checkpoint began (freeze) and committed, in ms of this host's CLOCK_MONOTONIC
+   * (harness/util/precise-wait.ts monotonicMs), comparable with the clients' timestamps. */
+  startMonoMs: number;
+  commitMonoMs: number;
   /** ms since protection started at which this checkpoint was scheduled. */
   scheduledMs: number;
   /** How late the checkpoint started against its schedule, µs (negative: early). */

@@ -15,7 +15,13 @@ async function latencyTrial(intervalMs: number | null, seconds: number) {
   const session: GuestSession = await testbed.startGuest({
     label: `protection-test-${intervalMs ?? 'base'}`,
   });
-  const workload = latencyWorkload({ ratePerS: 211, payloadBytes: 32, timeoutMs: 2000 }).create();
+  const workload = latencyWorkload({
+    ratePerS: 211,
+    payloadBytes: 32,
+    timeoutMs: 2000,
+    transport: 'tcp',
+    closedLoopS: 1,
+  }).create();
   try {
     await workload.prepare(session.guest, new AbortController().signal);
     const protection = intervalMs === null ? null : await session.protect(intervalMs);

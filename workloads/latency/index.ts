@@ -3,9 +3,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { LatencyWorkloadConfig } from '../../harness/config/schema.ts';
-import type { Endpoint, Guest, GuestProcess } from '../../harness/testbeds/types.ts';
-import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
+import type { Endpoint, Guest, GuestProcess, ProtectionReport } from '../../harness/testbeds/types.ts';
+import type {
+  Measurement,
+  MetricSpec,
+  TrialContext,
+  TrialResult,
+  Workload,
+  WorkloadModule,
+} from '../types.ts';
 import { type PacedResult, runPacedClient } from './paced-client.ts';
+import { phaseAnalysis } from './phase.ts';
+import { type PingPongResult, runPingPong } from './ping-pong.ts';
 
 const ECHO_SERVER = fileURLToPath(new URL('./guest/echo-server.mjs', import.meta.url));
 
@@ -18,17 +27,25 @@ const METRICS: MetricSpec[] = [
   { name: 'rtt_mean_us', unit: 'µs', better: 'lower' },
   { name: 'requests', unit: 'count', better: 'info' },
   { name: 'lost', unit: 'count', better: 'lower' },
+  { name: 'achieved_rate_per_s', unit: 'req/s', better: 'info' },
   { name: 'send_lag_p99_us', unit: 'µs', better: 'info' },
+  { name: 'closed_rtt_p50_us', unit: 'µs', better: 'lower' },
+  { name: 'closed_rtt_p99_us', unit: 'µs', better: 'lower' },
+  { name: 'closed_samples', unit: 'count', better: 'info' },
+  { name: 'closed_timeouts', unit: 'count', better: 'lower' },
+  { name: 'model_error_p50_us', unit: 'µs', better: 'info' },
+  { name: 'model_within_1ms', unit: 'fraction', better: 'info' },
 ];
 
 /**
- * Latency-sensitive network workload: a TCP echo server in the guest, an open-loop paced client on
- * the harness side whose replies cross the testbed's output-commit path.
+ * Latency-sensitive network workload: a TCP/UDP echo server in the guest; outside it, an open-loop
+ * paced client (the RTT of record, from intended send times) and a closed-loop ping-pong (second
+ * view). Under protection each request's phase in the checkpoint epoch is related to its RTT.
  */
 export function latencyWorkload(config: LatencyWorkloadConfig): WorkloadModule {
   return {
     name: 'latency',
-    description: `TCP echo in the guest, open-loop paced client outside (${config.ratePerS} req/s); RTT in µs`,
+    description: `${config.transport.toUpperCase()} echo in the guest; open-loop paced client (${config.ratePerS} req/s) and closed-loop ping-pong outside; RTT in µs`,
     metrics: METRICS,
     requiredTools: [],
     create: () => new LatencyWorkload(config),
@@ -40,27 +57,73 @@ class LatencyWorkload implements Workload {
   readonly metrics = METRICS;
   private server: GuestProcess | null = null;
   private endpoint: Endpoint | null = null;
+  private openLoop: PacedResult | null = null;
 
   constructor(private readonly config: LatencyWorkloadConfig) {}
 
   async prepare(guest: Guest): Promise<void> {
     this.server = guest.spawn([process.execPath, ECHO_SERVER, '--host', guest.bindAddress, '--port', '0']);
     const match = await this.server.waitForLine(/^listening (\d+)$/, 10_000);
-    this.endpoint = await guest.endpoint(Number(match[1]));
+    this.endpoint = await guest.endpoint(Number(match[1]), this.config.transport);
   }
 
   async trial(context: TrialContext): Promise<TrialResult> {
     if (!this.endpoint) throw new Error('latency workload: trial before prepare');
-    const result = await runPacedClient({
+    const common = {
       endpoint: this.endpoint,
-      ratePerS: this.config.ratePerS,
-      warmupS: context.warmupS,
-      durationS: context.durationS,
+      transport: this.config.transport,
       payloadBytes: this.config.payloadBytes,
       timeoutMs: this.config.timeoutMs,
       signal: context.signal,
+    };
+    const open = await runPacedClient({
+      ...common,
+      ratePerS: this.config.ratePerS,
+      warmupS: context.warmupS,
+      durationS: context.durationS,
     });
-    return { measurements: measurements(result), artifacts: writeArtifacts(context.artifactsDir, result) };
+    this.openLoop = open;
+    if (open.measuredReceived === 0) {
+      throw new Error(
+        `no echo came back from ${common.endpoint.host}:${common.endpoint.port} (${open.measuredSent} requests sent, all lost)`,
+      );
+    }
+    const closed =
+      this.config.closedLoopS > 0
+        ? await runPingPong({ ...common, durationS: this.config.closedLoopS })
+        : null;
+    writeFileSync(
+      join(context.artifactsDir, 'rtt-histogram.hdr.b64'),
+      `${encodeIntoCompressedBase64(open.histogram)}\n`,
+    );
+    if (closed) {
+      writeFileSync(
+        join(context.artifactsDir, 'closed-loop-histogram.hdr.b64'),
+        `${encodeIntoCompressedBase64(closed.histogram)}\n`,
+      );
+    }
+    writeRequestLog(context.artifactsDir, open, null);
+    return { measurements: measurements(open, closed), artifacts: ['rtt-histogram.hdr.b64', 'requests.csv'] };
+  }
+
+  /** With the protection's checkpoint times: each request's epoch phase and the mechanism's prediction. */
+  afterProtection(report: ProtectionReport, artifactsDir: string): Measurement[] {
+    if (!this.openLoop || report.checkpoints.length < 2) return [];
+    const phases = phaseAnalysis(
+      this.openLoop.times,
+      this.openLoop.measureStartMs,
+      report.checkpoints,
+      report.summary.intervalMs,
+    );
+    writeRequestLog(artifactsDir, this.openLoop, phases.rows);
+    writeFileSync(
+      join(artifactsDir, 'phase.json'),
+      `${JSON.stringify({ intervalMs: report.summary.intervalMs, errorUs: phases.errorUs, withinOneMs: phases.withinOneMs, medianRttMsByPhaseDecile: phases.medianByDecile })}\n`,
+    );
+    return [
+      { metric: 'model_error_p50_us', value: phases.errorUs.p50 },
+      { metric: 'model_within_1ms', value: Number(phases.withinOneMs.toFixed(4)) },
+    ];
   }
 
   async teardown(): Promise<void> {
@@ -69,35 +132,47 @@ class LatencyWorkload implements Workload {
   }
 }
 
-function measurements(result: PacedResult): TrialResult['measurements'] {
-  const h = result.histogram;
-  if (result.measuredReceived === 0) {
-    throw new Error(`no echo came back (${result.measuredSent} requests sent, all lost)`);
-  }
-  return [
+function measurements(open: PacedResult, closed: PingPongResult | null): Measurement[] {
+  const h = open.histogram;
+  const out: Measurement[] = [
     { metric: 'rtt_p50_us', value: h.getValueAtPercentile(50) },
     { metric: 'rtt_p90_us', value: h.getValueAtPercentile(90) },
     { metric: 'rtt_p99_us', value: h.getValueAtPercentile(99) },
     { metric: 'rtt_p999_us', value: h.getValueAtPercentile(99.9) },
     { metric: 'rtt_max_us', value: h.maxValue },
     { metric: 'rtt_mean_us', value: Number(h.mean.toFixed(1)) },
-    { metric: 'requests', value: result.measuredSent },
-    { metric: 'lost', value: result.lost },
-    { metric: 'send_lag_p99_us', value: result.sendLagUs.p99 },
+    { metric: 'requests', value: open.measuredSent },
+    { metric: 'lost', value: open.lost },
+    { metric: 'achieved_rate_per_s', value: Number(open.achievedRatePerS.toFixed(2)) },
+    { metric: 'send_lag_p99_us', value: open.sendLagUs.p99 },
   ];
+  if (closed) {
+    out.push(
+      { metric: 'closed_rtt_p50_us', value: closed.histogram.getValueAtPercentile(50) },
+      { metric: 'closed_rtt_p99_us', value: closed.histogram.getValueAtPercentile(99) },
+      { metric: 'closed_samples', value: closed.samples },
+      { metric: 'closed_timeouts', value: closed.timeouts },
+    );
+  }
+  return out;
 }
 
-/** The lossless histogram (HdrHistogram V2, base64) and the per-request log, for later merging. */
-function writeArtifacts(dir: string, result: PacedResult): string[] {
-  writeFileSync(join(dir, 'rtt-histogram.hdr.b64'), `${encodeIntoCompressedBase64(result.histogram)}\n`);
+/** The raw per-request log (µs resolution, ms units relative to the first due time). */
+function writeRequestLog(
+  dir: string,
+  result: PacedResult,
+  phases: ReturnType<typeof phaseAnalysis>['rows'] | null,
+): void {
   const { intended, sent, received } = result.times;
-  const rows = ['seq,intended_ms,sent_ms,received_ms,measured'];
+  const t0 = intended[0] ?? 0;
+  const bySeq = new Map((phases ?? []).map((p) => [p.seq, p]));
+  const rows = ['seq,intended_ms,sent_ms,received_ms,measured,epoch_phase,predicted_rtt_ms'];
+  const ms = (v: number) => (Number.isNaN(v) ? '' : (v - t0).toFixed(3));
   for (let i = 0; i < intended.length; i++) {
-    const r = received[i] as number;
+    const p = bySeq.get(i);
     rows.push(
-      `${i},${(intended[i] as number).toFixed(3)},${(sent[i] as number).toFixed(3)},${Number.isNaN(r) ? '' : r.toFixed(3)},${(intended[i] as number) >= result.measureStartMs ? 1 : 0}`,
+      `${i},${ms(intended[i] as number)},${ms(sent[i] as number)},${ms(received[i] as number)},${(intended[i] as number) >= result.measureStartMs ? 1 : 0},${p ? p.phase.toFixed(4) : ''},${p ? p.predictedMs.toFixed(3) : ''}`,
     );
   }
   writeFileSync(join(dir, 'requests.csv'), `${rows.join('\n')}\n`);
-  return ['rtt-histogram.hdr.b64', 'requests.csv'];
 }

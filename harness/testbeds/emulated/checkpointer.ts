@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { percentile } from '../../../analysis/stats.ts';
+import { monotonicMs } from '../../util/precise-wait.ts';
 import type { CheckpointRecord, CheckpointSummary, ProtectionReport } from '../types.ts';
 import { createEpochTimer } from './epoch-timer.ts';
 import type { Freezer } from './freezer.ts';
@@ -38,7 +39,7 @@ export class Checkpointer {
       failed = reject;
     });
     this.proxy.hold();
-    this.startedAt = performance.now();
+    this.startedAt = monotonicMs();
     this.loop = this.run(firstCommit).catch((error) => {
       // Never leave the guest frozen when the loop dies.
       try {
@@ -60,7 +61,7 @@ export class Checkpointer {
     while (!this.stopping) {
       boundary++;
       let target = this.startedAt + boundary * this.intervalMs;
-      const now = performance.now();
+      const now = monotonicMs();
       if (now > target + this.intervalMs) {
         // More than one interval late: skip the boundaries that passed, and say so in the stats.
         const skip = Math.floor((now - target) / this.intervalMs);
@@ -71,23 +72,25 @@ export class Checkpointer {
       await this.timer.waitUntil(target);
       if (this.stopping) break;
       epoch++;
-      const begin = performance.now();
+      const begin = monotonicMs();
       this.freezer.freeze();
-      const frozen = performance.now();
+      const frozen = monotonicMs();
       // One event-loop turn while frozen: the proxy reads any output the guest wrote before the
       // freeze that is still in the socket buffers, so it is sealed into this epoch.
       await nextTurn();
       this.proxy.seal(epoch);
-      const captureStart = performance.now();
+      const captureStart = monotonicMs();
       this.replicator.capture(epoch);
-      const captured = performance.now();
+      const captured = monotonicMs();
       this.freezer.thaw();
-      const thawed = performance.now();
+      const thawed = monotonicMs();
       await this.replicator.commit(epoch);
       const releasedBytes = this.proxy.release(epoch);
-      const committed = performance.now();
+      const committed = monotonicMs();
       this.records.push({
         epoch,
+        startMonoMs: Number(begin.toFixed(3)),
+        commitMonoMs: Number(committed.toFixed(3)),
         scheduledMs: Number((target - this.startedAt).toFixed(3)),
         phaseErrorUs: micros(begin - target),
         freezeUs: micros(frozen - begin),
@@ -108,7 +111,7 @@ export class Checkpointer {
     try {
       await this.loop;
     } finally {
-      this.stoppedAt = performance.now();
+      this.stoppedAt = monotonicMs();
       this.proxy.passThrough();
     }
     return { summary: this.summary(), checkpoints: this.records };
@@ -117,7 +120,7 @@ export class Checkpointer {
   summary(): CheckpointSummary {
     const series = (key: 'pauseUs' | 'freezeUs' | 'phaseErrorUs') => this.records.map((r) => r[key]);
     const pauses = series('pauseUs');
-    const protectedSeconds = ((this.stoppedAt || performance.now()) - this.startedAt) / 1000;
+    const protectedSeconds = ((this.stoppedAt || monotonicMs()) - this.startedAt) / 1000;
     return {
       intervalMs: this.intervalMs,
       checkpoints: this.records.length,

@@ -1,4 +1,4 @@
-import type { Endpoint, ProtectionReport } from '../types.ts';
+import type { Endpoint, ProtectionReport, Transport } from '../types.ts';
 import type { FreezerTarget } from './freezer.ts';
 
 /**
@@ -8,7 +8,7 @@ import type { FreezerTarget } from './freezer.ts';
 export type ControllerRequest =
   | { type: 'init'; target: FreezerTarget }
   | { type: 'addGroup'; pgid: number }
-  | { type: 'forward'; upstream: Endpoint; listenHost: string }
+  | { type: 'forward'; upstream: Endpoint; listenHost: string; transport: Transport }
   | { type: 'protect'; intervalMs: number }
   | { type: 'unprotect' }
   | { type: 'shutdown' };

@@ -36,7 +36,7 @@ async function handle(request: ControllerRequest): Promise<unknown> {
       freezer?.addGroup(request.pgid);
       return null;
     case 'forward':
-      return proxy.forward(request.upstream, request.listenHost);
+      return proxy.forward(request.upstream, request.listenHost, request.transport);
     case 'protect': {
       if (!freezer) throw new Error('protect before init');
       if (checkpointer) throw new Error('already protected');

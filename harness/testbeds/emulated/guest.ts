@@ -13,6 +13,7 @@ import type {
   GuestSession,
   Protection,
   ProtectionReport,
+  Transport,
 } from '../types.ts';
 import { CGROUP_PREFIX, destroyCgroup } from './cgroup.ts';
 import { ControllerClient } from './controller-client.ts';
@@ -208,11 +209,12 @@ export class EmulatedGuestSession implements GuestSession {
     }
   }
 
-  private endpoint(port: number): Promise<Endpoint> {
+  private endpoint(port: number, transport: Transport = 'tcp'): Promise<Endpoint> {
     return this.controller.request({
       type: 'forward',
       upstream: { host: this.guest.bindAddress, port },
       listenHost: '127.0.0.1',
+      transport,
     });
   }
 

@@ -1,65 +1,113 @@
+import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Endpoint } from '../types.ts';
+import type { Endpoint, Transport } from '../types.ts';
 
 /**
- * The output-commit path of the emulated testbed: a TCP proxy between outside clients and the
- * guest. Client -> guest bytes pass at once. Guest -> client bytes pass at once while unprotected;
- * while protected they are held, sealed into the epoch that produced them at each checkpoint, and
- * released only when that checkpoint commits (Remus's output commit; reference/emulator.md §5.1).
+ * The output-commit path of the emulated testbed: a TCP and UDP proxy between outside clients and
+ * the guest. Client -> guest traffic passes at once. Guest -> client output passes at once while
+ * unprotected; while protected it is held, sealed into the epoch that produced it at each
+ * checkpoint, and released only when that checkpoint commits (Remus's output commit;
+ * reference/emulator.md §5.1).
  *
  * Semantic gap to Xen Remus, stated in the results: the host kernel terminates TCP, so handshakes
  * and ACKs are not held, only payload bytes (and the guest's FIN, which is held like data).
  */
 
-type HeldItem = { socket: net.Socket; data: Buffer } | { socket: net.Socket; end: true };
+/** Guest output waiting for its commit: how many bytes, and how to send them on. */
+interface HeldOutput {
+  bytes: number;
+  deliver(): void;
+}
 
 export class OutputCommitProxy {
-  private readonly servers: net.Server[] = [];
-  private readonly sockets = new Set<net.Socket>();
+  private readonly closers: (() => Promise<void>)[] = [];
   private holding = false;
   /** Output produced in the epoch that is still running. */
-  private open: HeldItem[] = [];
+  private open: HeldOutput[] = [];
   /** Output of checkpoints taken but not yet committed, oldest first. */
-  private readonly sealed: { epoch: number; items: HeldItem[] }[] = [];
+  private readonly sealed: { epoch: number; items: HeldOutput[] }[] = [];
 
-  /** Listens on `host` (ephemeral port) and forwards each connection to `upstream`. */
-  async forward(upstream: Endpoint, host: string): Promise<Endpoint> {
-    const server = net.createServer((client) => this.connect(client, upstream));
-    this.servers.push(server);
+  /** Listens on `host` (ephemeral port) and forwards to `upstream` over `transport`. */
+  forward(upstream: Endpoint, host: string, transport: Transport = 'tcp'): Promise<Endpoint> {
+    return transport === 'tcp' ? this.forwardTcp(upstream, host) : this.forwardUdp(upstream, host);
+  }
+
+  private async forwardTcp(upstream: Endpoint, host: string): Promise<Endpoint> {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((client) => {
+      const guest = net.connect(upstream.port, upstream.host);
+      client.setNoDelay(true);
+      guest.setNoDelay(true);
+      sockets.add(client);
+      sockets.add(guest);
+      const destroyBoth = () => {
+        client.destroy();
+        guest.destroy();
+      };
+      client.on('error', destroyBoth);
+      guest.on('error', destroyBoth);
+      client.on('close', () => {
+        sockets.delete(client);
+        guest.destroy();
+      });
+      guest.on('close', () => sockets.delete(guest));
+      client.on('data', (data) => guest.write(data));
+      client.on('end', () => guest.end());
+      guest.on('data', (data) =>
+        this.output({ bytes: data.length, deliver: () => void (client.destroyed || client.write(data)) }),
+      );
+      guest.on('end', () =>
+        this.output({ bytes: 0, deliver: () => void (client.destroyed || client.end()) }),
+      );
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, host, () => resolve());
     });
-    const address = server.address() as net.AddressInfo;
-    return { host, port: address.port };
-  }
-
-  private connect(client: net.Socket, upstream: Endpoint): void {
-    const guest = net.connect(upstream.port, upstream.host);
-    client.setNoDelay(true);
-    guest.setNoDelay(true);
-    this.sockets.add(client);
-    this.sockets.add(guest);
-    const destroyBoth = () => {
-      client.destroy();
-      guest.destroy();
-    };
-    client.on('error', destroyBoth);
-    guest.on('error', destroyBoth);
-    client.on('close', () => {
-      this.sockets.delete(client);
-      guest.destroy();
+    this.closers.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     });
-    guest.on('close', () => this.sockets.delete(guest));
-    client.on('data', (data) => guest.write(data));
-    client.on('end', () => guest.end());
-    guest.on('data', (data) => this.output({ socket: client, data }));
-    guest.on('end', () => this.output({ socket: client, end: true }));
+    return { host, port: (server.address() as net.AddressInfo).port };
   }
 
-  private output(item: HeldItem): void {
+  /** UDP: one upstream socket per client address, so replies find their way back. */
+  private async forwardUdp(upstream: Endpoint, host: string): Promise<Endpoint> {
+    const server = dgram.createSocket('udp4');
+    const upstreams = new Map<string, dgram.Socket>();
+    server.on('message', (message, from) => {
+      const key = `${from.address}:${from.port}`;
+      let socket = upstreams.get(key);
+      if (!socket) {
+        const guest = dgram.createSocket('udp4');
+        guest.on('error', () => {}); // ICMP errors (guest port closed) mean loss, as on a network
+        guest.on('message', (reply) =>
+          this.output({
+            bytes: reply.length,
+            deliver: () => server.send(reply, from.port, from.address),
+          }),
+        );
+        guest.connect(upstream.port, upstream.host);
+        upstreams.set(key, guest);
+        socket = guest;
+      }
+      const send = socket;
+      // connect() is asynchronous; a datagram sent before it completes would throw.
+      if (send.remoteAddress === undefined) send.once('connect', () => send.send(message));
+      else send.send(message);
+    });
+    server.on('error', () => {});
+    await new Promise<void>((resolve) => server.bind(0, host, () => resolve()));
+    this.closers.push(async () => {
+      for (const socket of upstreams.values()) socket.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    return { host, port: server.address().port };
+  }
+
+  private output(item: HeldOutput): void {
     if (this.holding) this.open.push(item);
-    else deliver(item);
+    else item.deliver();
   }
 
   /** Starts holding guest output (protection starts). */
@@ -77,7 +125,7 @@ export class OutputCommitProxy {
   release(epoch: number): number {
     let bytes = 0;
     while (this.sealed.length > 0 && (this.sealed[0]?.epoch ?? Number.POSITIVE_INFINITY) <= epoch) {
-      for (const item of this.sealed.shift()?.items ?? []) bytes += deliver(item);
+      bytes += deliverAll(this.sealed.shift()?.items ?? []);
     }
     return bytes;
   }
@@ -85,28 +133,23 @@ export class OutputCommitProxy {
   /** Protection stopped: release everything still held and pass output through from now on. */
   passThrough(): number {
     let bytes = 0;
-    for (const { items } of this.sealed.splice(0)) for (const item of items) bytes += deliver(item);
-    for (const item of this.open.splice(0)) bytes += deliver(item);
+    for (const { items } of this.sealed.splice(0)) bytes += deliverAll(items);
+    bytes += deliverAll(this.open.splice(0));
     this.holding = false;
     return bytes;
   }
 
   async close(): Promise<void> {
     this.passThrough();
-    for (const socket of this.sockets) socket.destroy();
-    await Promise.all(
-      this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-    );
-    this.servers.length = 0;
+    await Promise.all(this.closers.splice(0).map((close) => close()));
   }
 }
 
-function deliver(item: HeldItem): number {
-  if (item.socket.destroyed) return 0;
-  if ('end' in item) {
-    item.socket.end();
-    return 0;
+function deliverAll(items: readonly HeldOutput[]): number {
+  let bytes = 0;
+  for (const item of items) {
+    item.deliver();
+    bytes += item.bytes;
   }
-  item.socket.write(item.data);
-  return item.data.length;
+  return bytes;
 }

@@ -1,11 +1,14 @@
 // @ts-check
 /**
- * The latency workload's server, run inside the guest: a TCP echo server. Every byte received is
- * written back at once (Nagle off). Prints "listening <port>" when ready. Plain JavaScript with no
- * dependencies, so that it runs in any guest that has Node.
+ * The latency workload's server, run inside the guest: a TCP and UDP echo server on the same port
+ * number. Every byte (TCP, Nagle off) or datagram (UDP) received is sent back at once. Prints
+ * "listening <port>" when both are ready. Plain JavaScript with no dependencies, so that it runs
+ * in any guest that has Node.
  *
- * usage: node echo-server.mjs [--host 127.0.0.1] [--port 0]
+ * usage: node echo-server.mjs [--host 127.0.0.1] [--port 0] [--drop-every N]
+ *   --drop-every N  drop every N-th UDP datagram (for loss-accounting tests)
  */
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 const args = process.argv.slice(2);
@@ -16,16 +19,28 @@ const option = (name, fallback) => {
 };
 const host = option('--host', '127.0.0.1');
 const port = Number(option('--port', '0'));
+const dropEvery = Number(option('--drop-every', '0'));
 
-const server = net.createServer((socket) => {
+const tcp = net.createServer((socket) => {
   socket.setNoDelay(true);
   socket.on('data', (data) => socket.write(data));
   socket.on('error', () => socket.destroy());
 });
-server.listen(port, host, () => {
-  const address = /** @type {net.AddressInfo} */ (server.address());
-  process.stdout.write(`listening ${address.port}\n`);
+const udp = dgram.createSocket('udp4');
+let datagrams = 0;
+udp.on('message', (message, from) => {
+  datagrams++;
+  if (dropEvery > 0 && datagrams % dropEvery === 0) return;
+  udp.send(message, from.port, from.address);
 });
-const stop = () => server.close(() => process.exit(0));
+
+tcp.listen(port, host, () => {
+  const address = /** @type {net.AddressInfo} */ (tcp.address());
+  udp.bind(address.port, host, () => process.stdout.write(`listening ${address.port}\n`));
+});
+const stop = () => {
+  udp.close();
+  tcp.close(() => process.exit(0));
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
