@@ -35,7 +35,11 @@ async function latencyTrial(intervalMs: number | null, seconds: number) {
     });
     const report = protection ? await protection.stop() : null;
     const value = (metric: string) => result.measurements.find((m) => m.metric === metric)?.value as number;
-    return { p50: value('rtt_p50_us'), p90: value('rtt_p90_us'), lost: value('lost'), report };
+    const extra = report
+      ? (workload.afterProtection?.(report, mkdtempSync(join(tmpdir(), 'rb-phase-'))) ?? [])
+      : [];
+    const model = extra.find((m) => m.metric === 'model_within_1ms')?.value;
+    return { p50: value('rtt_p50_us'), p90: value('rtt_p90_us'), lost: value('lost'), report, model };
   } finally {
     await workload.teardown();
     await session.stop();
@@ -60,6 +64,8 @@ describe('emulated testbed protection (real guest, real echo server, real client
     expect(summary?.effectiveRateHz).toBeLessThan(21);
     expect(summary?.releasedBytes).toBeGreaterThan(0);
     expect(protectedRun.report?.checkpoints.every((c) => c.pauseUs >= c.freezeUs)).toBe(true);
+    // Per request, the reply arrives when the first checkpoint after its send commits.
+    expect(protectedRun.model).toBeGreaterThan(0.85);
   });
 
   it('leaves no guest process, controller or cgroup behind', () => {

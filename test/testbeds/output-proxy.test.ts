@@ -70,3 +70,35 @@ describe('OutputCommitProxy', () => {
     expect(received()).toBe('xyz');
   });
 });
+
+describe('OutputCommitProxy over UDP', () => {
+  it('holds guest datagrams until their checkpoint commits', async () => {
+    const dgram = await import('node:dgram');
+    const server = dgram.createSocket('udp4');
+    server.on('message', (m, from) => server.send(m, from.port, from.address));
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const proxy = new OutputCommitProxy();
+    closers.push(() => proxy.close());
+    const endpoint = await proxy.forward(
+      { host: '127.0.0.1', port: server.address().port },
+      '127.0.0.1',
+      'udp',
+    );
+    const client = dgram.createSocket('udp4');
+    closers.push(() => new Promise<void>((resolve) => client.close(() => resolve())));
+    const received: string[] = [];
+    client.on('message', (m) => received.push(m.toString()));
+    client.send('one', endpoint.port, endpoint.host);
+    await sleep(50);
+    expect(received).toEqual(['one']);
+    proxy.hold();
+    client.send('two', endpoint.port, endpoint.host);
+    await sleep(50);
+    expect(received).toEqual(['one']);
+    proxy.seal(1);
+    expect(proxy.release(1)).toBe(3);
+    await sleep(50);
+    expect(received).toEqual(['one', 'two']);
+  });
+});

@@ -15,6 +15,8 @@ export interface PingPongResult {
   histogram: Histogram;
   samples: number;
   timeouts: number;
+  /** monotonicMs send time of every sample (answered or not). */
+  sendTimesMs: number[];
 }
 
 export async function runPingPong(options: {
@@ -30,6 +32,7 @@ export async function runPingPong(options: {
   const histogram = newHistogram();
   let timeouts = 0;
   let seq = 0;
+  const sendTimesMs: number[] = [];
   let waiting: { seq: number; resolve: (at: number | null) => void } | null = null;
   channel.onMessage((message, at) => {
     if (waiting && message.length >= 4 && message.readUInt32LE(0) === waiting.seq) waiting.resolve(at);
@@ -54,6 +57,7 @@ export async function runPingPong(options: {
         };
       });
       const sent = monotonicMs();
+      sendTimesMs.push(sent);
       channel.send(message);
       const at = await reply;
       waiting = null;
@@ -64,5 +68,5 @@ export async function runPingPong(options: {
     signal.removeEventListener('abort', onAbort);
     channel.close();
   }
-  return { histogram, samples: histogram.totalCount, timeouts };
+  return { histogram, samples: histogram.totalCount, timeouts, sendTimesMs };
 }

@@ -74,32 +74,32 @@ export class OutputCommitProxy {
   /** UDP: one upstream socket per client address, so replies find their way back. */
   private async forwardUdp(upstream: Endpoint, host: string): Promise<Endpoint> {
     const server = dgram.createSocket('udp4');
-    const upstreams = new Map<string, dgram.Socket>();
+    // Per client: a socket connected to the guest, and datagrams waiting for that connect.
+    const upstreams = new Map<string, { socket: dgram.Socket; queued: Buffer[] | null }>();
     server.on('message', (message, from) => {
       const key = `${from.address}:${from.port}`;
-      let socket = upstreams.get(key);
-      if (!socket) {
+      let entry = upstreams.get(key);
+      if (!entry) {
         const guest = dgram.createSocket('udp4');
+        const created: { socket: dgram.Socket; queued: Buffer[] | null } = { socket: guest, queued: [] };
         guest.on('error', () => {}); // ICMP errors (guest port closed) mean loss, as on a network
         guest.on('message', (reply) =>
-          this.output({
-            bytes: reply.length,
-            deliver: () => server.send(reply, from.port, from.address),
-          }),
+          this.output({ bytes: reply.length, deliver: () => server.send(reply, from.port, from.address) }),
         );
-        guest.connect(upstream.port, upstream.host);
-        upstreams.set(key, guest);
-        socket = guest;
+        guest.connect(upstream.port, upstream.host, () => {
+          for (const queued of created.queued ?? []) guest.send(queued);
+          created.queued = null;
+        });
+        upstreams.set(key, created);
+        entry = created;
       }
-      const send = socket;
-      // connect() is asynchronous; a datagram sent before it completes would throw.
-      if (send.remoteAddress === undefined) send.once('connect', () => send.send(message));
-      else send.send(message);
+      if (entry.queued) entry.queued.push(message);
+      else entry.socket.send(message);
     });
     server.on('error', () => {});
     await new Promise<void>((resolve) => server.bind(0, host, () => resolve()));
     this.closers.push(async () => {
-      for (const socket of upstreams.values()) socket.close();
+      for (const { socket } of upstreams.values()) socket.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
     return { host, port: server.address().port };

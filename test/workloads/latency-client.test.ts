@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Endpoint } from '../../harness/testbeds/types.ts';
+import { monotonicMs } from '../../harness/util/precise-wait.ts';
+import { runPacedClient } from '../../workloads/latency/paced-client.ts';
+import { runPingPong } from '../../workloads/latency/ping-pong.ts';
+
+const ECHO_SERVER = fileURLToPath(new URL('../../workloads/latency/guest/echo-server.mjs', import.meta.url));
+const servers: ChildProcess[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) {
+    server.kill('SIGCONT');
+    server.kill('SIGKILL');
+  }
+});
+
+/** A real echo server (TCP + UDP) on loopback. */
+async function startEchoServer(extra: string[] = []): Promise<{ endpoint: Endpoint; process: ChildProcess }> {
+  const child = spawn(process.execPath, [ECHO_SERVER, '--host', '127.0.0.1', '--port', '0', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  servers.push(child);
+  const port = await new Promise<number>((resolve) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const match = /^listening (\d+)$/.exec(line);
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  return { endpoint: { host: '127.0.0.1', port }, process: child };
+}
+
+const signal = () => new AbortController().signal;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stops the server process for `ms` after `afterMs` (a guest stall, as a long pause would cause);
+ * resolves with the monotonicMs time the stall began.
+ */
+function stallLater(server: ChildProcess, afterMs: number, ms: number): Promise<number> {
+  return sleep(afterMs).then(async () => {
+    server.kill('SIGSTOP');
+    const began = monotonicMs();
+    await sleep(ms);
+    server.kill('SIGCONT');
+    return began;
+  });
+}
+
+describe('paced (open-loop) client against a real echo server', { timeout: 30_000 }, () => {
+  it('sends at the configured rate, each request within a millisecond of its due time', async () => {
+    const { endpoint } = await startEchoServer();
+    const result = await runPacedClient({
+      endpoint,
+      transport: 'tcp',
+      ratePerS: 500,
+      warmupS: 0.2,
+      durationS: 2,
+      payloadBytes: 32,
+      timeoutMs: 1000,
+      signal: signal(),
+    });
+    expect(result.measuredSent).toBe(1000);
+    expect(result.achievedRatePerS).toBe(500);
+    expect(result.lost).toBe(0);
+    // Actual send times: mean spacing 2 ms within 1 %, and the client's own lag small.
+    const sent = [...result.times.sent];
+    const spacing = ((sent.at(-1) as number) - (sent[0] as number)) / (sent.length - 1);
+    expect(Math.abs(spacing - 2) / 2).toBeLessThan(0.01);
+    expect(result.sendLagUs.p99).toBeLessThan(1000);
+  });
+
+  it('shows a 200 ms server stall in its tail without losing samples; the closed-loop view hides it', async () => {
+    const { endpoint, process: server } = await startEchoServer();
+    const common = {
+      endpoint,
+      transport: 'tcp' as const,
+      payloadBytes: 32,
+      timeoutMs: 2000,
+      signal: signal(),
+    };
+
+    const [open] = await Promise.all([
+      runPacedClient({ ...common, ratePerS: 500, warmupS: 0, durationS: 2 }),
+      stallLater(server, 800, 200),
+    ]);
+    expect(open.measuredSent).toBe(1000); // the schedule did not slow down
+    expect(open.lost).toBe(0);
+    expect(open.histogram.maxValue).toBeGreaterThan(180_000);
+    // Requests due during the stall waited up to 200 ms: about 100 of them over 50 ms.
+    const slow = [...open.times.received].filter(
+      (r, i) => r - (open.times.intended[i] as number) > 50,
+    ).length;
+    expect(slow).toBeGreaterThan(60);
+
+    const [closed, stallStart] = await Promise.all([
+      runPingPong({ ...common, durationS: 1.5 }),
+      stallLater(server, 500, 200),
+    ]);
+    // Closed loop: one request waited out the stall and the ~200 ms of samples are simply missing,
+    // so the stall hardly shows in its percentiles.
+    expect(closed.histogram.maxValue).toBeGreaterThan(180_000);
+    expect(closed.histogram.getValueAtPercentile(99)).toBeLessThan(50_000);
+    const within = (from: number, to: number) => closed.sendTimesMs.filter((t) => t >= from && t < to).length;
+    expect(within(stallStart + 5, stallStart + 195)).toBeLessThanOrEqual(1);
+    expect(within(stallStart - 200, stallStart - 10)).toBeGreaterThan(100);
+  });
+
+  it('counts lost UDP datagrams instead of dropping them silently', async () => {
+    const { endpoint } = await startEchoServer(['--drop-every', '10']);
+    const result = await runPacedClient({
+      endpoint,
+      transport: 'udp',
+      ratePerS: 500,
+      warmupS: 0,
+      durationS: 1,
+      payloadBytes: 32,
+      timeoutMs: 300,
+      signal: signal(),
+    });
+    expect(result.measuredSent).toBe(500);
+    expect(result.lost).toBe(50);
+    expect(result.measuredReceived).toBe(450);
+    expect(result.histogram.totalCount).toBe(450);
+  });
+});
