@@ -11,7 +11,7 @@ const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto' });
 afterAll(() => testbed.dispose());
 
 /** One latency trial of `seconds` on a fresh guest, protected at `intervalMs` or not. */
-async function latencyTrial(intervalMs: number | null, seconds: number) {
+async function latencyTrial(intervalMs: number | null, seconds: number, transport: 'tcp' | 'udp' = 'tcp') {
   const session: GuestSession = await testbed.startGuest({
     label: `protection-test-${intervalMs ?? 'base'}`,
   });
@@ -66,6 +66,13 @@ describe('emulated testbed protection (real guest, real echo server, real client
     expect(protectedRun.report?.checkpoints.every((c) => c.pauseUs >= c.freezeUs)).toBe(true);
     // Per request, the reply arrives when the first checkpoint after its send commits.
     expect(protectedRun.model).toBeGreaterThan(0.85);
+  });
+
+  it('carries UDP through the same output-commit path', async () => {
+    const udp = await latencyTrial(25, 1, 'udp');
+    expect(udp.lost).toBe(0);
+    expect(udp.p50).toBeGreaterThan(8_000);
+    expect(udp.model).toBeGreaterThan(0.85);
   });
 
   it('leaves no guest process, controller or cgroup behind', () => {

@@ -135,7 +135,7 @@ export class EmulatedGuestSession implements GuestSession {
       bindAddress: '127.0.0.1',
       exec: (argv, execOptions) => this.exec(argv, execOptions),
       spawn: (argv) => this.spawn(argv),
-      endpoint: (port) => this.endpoint(port),
+      endpoint: (port, transport) => this.endpoint(port, transport),
     };
   }
 
