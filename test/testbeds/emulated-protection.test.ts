@@ -19,7 +19,7 @@ async function latencyTrial(intervalMs: number | null, seconds: number, transpor
     ratePerS: 211,
     payloadBytes: 32,
     timeoutMs: 2000,
-    transport: 'tcp',
+    transport,
     closedLoopS: 1,
   }).create();
   try {
