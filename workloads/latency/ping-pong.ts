@@ -6,10 +6,12 @@ import { newHistogram } from './paced-client.ts';
 import { openChannel, type Transport } from './transport.ts';
 
 /**
- * Closed-loop ping-pong, the second view: one request in flight, the next sent when the previous
- * echo arrives (or times out). Under a stall it takes fewer samples instead of showing the stall:
- * the coordinated omission the open-loop client avoids, measured on purpose for comparison (and
- * what sockperf ping-pong and ping report). Under Remus it phase-locks to the epochs.
+ * Closed-loop ping-pong, the second view: one request in flight, the next sent from the very
+ * callback that receives the previous echo (or when it times out). Under a stall it takes fewer
+ * samples instead of showing the stall: the coordinated omission the open-loop client avoids,
+ * measured on purpose for comparison (and what sockperf ping-pong and ping report). Under Remus it
+ * phase-locks to the epochs. Callback-driven, with one re-armed timer, to keep the client's own
+ * cost per round trip small.
  */
 export interface PingPongResult {
   histogram: Histogram;
@@ -30,41 +32,45 @@ export async function runPingPong(options: {
   const { endpoint, transport, durationS, payloadBytes, timeoutMs, signal } = options;
   const channel = await openChannel(endpoint, transport, payloadBytes, signal);
   const histogram = newHistogram();
+  const sendTimesMs: number[] = [];
+  const message = Buffer.alloc(payloadBytes);
+  const end = monotonicMs() + durationS * 1000;
   let timeouts = 0;
   let seq = 0;
-  const sendTimesMs: number[] = [];
-  let waiting: { seq: number; resolve: (at: number | null) => void } | null = null;
-  channel.onMessage((message, at) => {
-    if (waiting && message.length >= 4 && message.readUInt32LE(0) === waiting.seq) waiting.resolve(at);
+  let sent = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
   });
-  const onAbort = () => waiting?.resolve(null);
-  signal.addEventListener('abort', onAbort, { once: true });
-  const end = monotonicMs() + durationS * 1000;
-  const message = Buffer.alloc(payloadBytes);
-  try {
-    while (monotonicMs() < end) {
-      if (signal.aborted) throw new InterruptedError();
-      seq++;
-      message.writeUInt32LE(seq, 0);
-      const reply = new Promise<number | null>((resolve) => {
-        const timer = setTimeout(() => resolve(null), timeoutMs);
-        waiting = {
-          seq,
-          resolve: (at) => {
-            clearTimeout(timer);
-            resolve(at);
-          },
-        };
-      });
-      const sent = monotonicMs();
-      sendTimesMs.push(sent);
-      channel.send(message);
-      const at = await reply;
-      waiting = null;
-      if (at === null) timeouts++;
-      else histogram.recordValue(Math.max(1, Math.round((at - sent) * 1000)));
+  const sendNext = () => {
+    if (signal.aborted || monotonicMs() >= end) {
+      finish();
+      return;
     }
+    seq++;
+    message.writeUInt32LE(seq, 0);
+    sent = monotonicMs();
+    sendTimesMs.push(sent);
+    channel.send(message);
+    timer.refresh();
+  };
+  const timer = setTimeout(() => {
+    timeouts++;
+    sendNext();
+  }, timeoutMs);
+  channel.onMessage((reply, at) => {
+    if (reply.length < 4 || reply.readUInt32LE(0) !== seq) return; // a late echo of a timed-out request
+    histogram.recordValue(Math.max(1, Math.round((at - sent) * 1000)));
+    sendNext();
+  });
+  const onAbort = () => finish();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    sendNext();
+    await finished;
+    if (signal.aborted) throw new InterruptedError();
   } finally {
+    clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
     channel.close();
   }

@@ -218,17 +218,21 @@ export class EmulatedGuestSession implements GuestSession {
     });
   }
 
+  /** Protects the guest; after the protection's stop() the guest may be protected again. */
   protect(intervalMs: number): Promise<Protection> {
     if (this.protection) throw new Error('the guest is already protected');
     const controller = this.controller;
     let report: Promise<ProtectionReport> | null = null;
-    this.protection = controller.request({ type: 'protect', intervalMs }).then(() => ({
+    const protection: Promise<Protection> = controller.request({ type: 'protect', intervalMs }).then(() => ({
       stop: () => {
-        report ??= controller.request({ type: 'unprotect' });
+        report ??= controller.request({ type: 'unprotect' }).finally(() => {
+          if (this.protection === protection) this.protection = null;
+        });
         return report;
       },
     }));
-    return this.protection;
+    this.protection = protection;
+    return protection;
   }
 
   /** Stops protection, the controller and every guest process; removes the cgroup. Idempotent. */
