@@ -1,7 +1,8 @@
 /**
  * Network workloads against the reference tools, on the same path (through the emulated testbed's
  * output-commit proxy), first unprotected, then with protection at 25 ms:
- * - RTT: our closed-loop ping-pong vs `sockperf ping-pong --full-rtt` (both back-to-back, UDP),
+ * - RTT: our closed-loop ping-pong vs `sockperf ping-pong --full-rtt` (both back-to-back, UDP,
+ *   against the same echo server, which answers sockperf's messages as `sockperf server` would),
  *   our open-loop paced client, and `ping` (ICMP cannot cross an L4 proxy: it shows the host's
  *   loopback floor only);
  * - HTTP: autocannon vs `wrk -t1` on the same server, req/s and client CPU seconds;
@@ -10,7 +11,6 @@
  * Each measurement is repeated; medians and [min, max] are printed.
  */
 import { execFileSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -30,14 +30,6 @@ const signal = new AbortController().signal;
 
 const stats = (values: number[], digits = 1) =>
   `${median(values).toFixed(digits)} [${Math.min(...values).toFixed(digits)}, ${Math.max(...values).toFixed(digits)}]`;
-
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 /** sockperf prints ANSI colours even into a pipe; percentiles in µs (full RTT). */
 async function sockperfPingPong(endpoint: Endpoint): Promise<{ p50: number; p99: number }> {
@@ -101,18 +93,19 @@ function autocannonChild(endpoint: Endpoint): { reqPerS: number; p50Ms: number; 
 interface Servers {
   session: GuestSession;
   echo: Endpoint;
-  sockperf: Endpoint;
   http: Endpoint;
 }
 
 async function startServers(testbed: EmulatedTestbed): Promise<Servers> {
   const session = await testbed.startGuest({ label: 'bench-network' });
   const guest = session.guest;
+  // One echo server answers both our clients and sockperf's (--sockperf), so only the client differs.
   const echo = guest.spawn([
     process.execPath,
     join(PROJECT_ROOT, 'workloads/latency/guest/echo-server.mjs'),
     '--port',
     '0',
+    '--sockperf',
   ]);
   const echoPort = Number((await echo.waitForLine(/^listening (\d+)$/, 10_000))[1]);
   const http = guest.spawn([
@@ -122,13 +115,9 @@ async function startServers(testbed: EmulatedTestbed): Promise<Servers> {
     '0',
   ]);
   const httpPort = Number((await http.waitForLine(/^listening (\d+)$/, 10_000))[1]);
-  const sockperfPort = await freeUdpPort();
-  guest.spawn(['sockperf', 'server', '-i', guest.bindAddress, '-p', String(sockperfPort)]);
-  await new Promise((resolve) => setTimeout(resolve, 500));
   return {
     session,
     echo: await guest.endpoint(echoPort, 'udp'),
-    sockperf: await guest.endpoint(sockperfPort, 'udp'),
     http: await guest.endpoint(httpPort, 'tcp'),
   };
 }
@@ -152,7 +141,7 @@ async function phase(servers: Servers, protection: Protection | null, label: str
     });
     ours[0]?.push(pp.histogram.getValueAtPercentile(50));
     ours[1]?.push(pp.histogram.getValueAtPercentile(99));
-    const s = await sockperfPingPong(servers.sockperf);
+    const s = await sockperfPingPong(servers.echo);
     sock[0]?.push(s.p50);
     sock[1]?.push(s.p99);
     const paced = await runPacedClient({
