@@ -7,6 +7,7 @@ import {
   bootstrapMean,
   bootstrapRatioOfMeans,
 } from './bootstrap.ts';
+import type { Comparison } from './compare.ts';
 import { type Finding, findings } from './findings.ts';
 import { flagOutliers } from './outliers.ts';
 import type { RunData } from './run-data.ts';
@@ -91,6 +92,8 @@ export interface MissingCell {
 }
 
 export interface RunAnalysis {
+  /** Regression verdicts against earlier runs, when a history was given. */
+  comparison?: Comparison;
   runId: string;
   dir: string;
   createdAt: string;

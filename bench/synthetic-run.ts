@@ -23,12 +23,17 @@ export interface SyntheticOptions {
   failedCells?: string[];
   /** Samples per latency histogram (smaller is faster for big runs). */
   histogramSamples?: number;
+  runId?: string;
+  createdAt?: string;
+  /** Multiplies cpu events/s (0.9 = a 10 % slowdown). */
+  cpuFactor?: number;
 }
 
 export function writeSyntheticRun(dir: string, options: SyntheticOptions): string {
   const random = mulberry32(options.seed);
   const noise = (sd: number) => (random() + random() + random() - 1.5) * sd * 2;
-  const runId = 'synthetic-run';
+  const runId = options.runId ?? 'synthetic-run';
+  const createdAt = options.createdAt ?? new Date(0).toISOString();
   mkdirSync(join(dir, 'artifacts'), { recursive: true });
   const config: Config = {
     ...DEFAULT_CONFIG,
@@ -101,7 +106,7 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
         const pauseShare = t === null ? 0 : 3 / t;
         row(
           'events_per_s',
-          4500 * (1 - pauseShare - (t === null ? 0 : 0.004)) + noise(20),
+          4500 * (1 - pauseShare - (t === null ? 0 : 0.004)) * (options.cpuFactor ?? 1) + noise(20),
           'events/s',
           'higher',
           'workload',
@@ -150,7 +155,7 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
   const manifest: Manifest = {
     schema: 1,
     runId,
-    createdAt: new Date(0).toISOString(),
+    createdAt,
     harnessVersion: '0',
     config,
     configHash: 'synthetic',

@@ -2,6 +2,7 @@
 /** remus-bench command line: argv -> subcommand; nothing else lives here. */
 import { Command, CommanderError, Option } from 'commander';
 import type { ReportFlags } from '../reports/generate.ts';
+import { type CompareFlags, compareCommand } from './commands/compare.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import type { ExperimentFlags } from './commands/experiment-options.ts';
 import { reportCommand } from './commands/report.ts';
@@ -69,10 +70,36 @@ program
   .option('--results <dir>', 'where "latest" is looked for (default results/)')
   .option('--out <dir>', 'write the report files here instead of into the run directory')
   .option('--no-pdf', 'skip the PDF')
+  .option(
+    '--history <results-root>',
+    'add a regression section: this run against its comparable earlier runs',
+  )
   .option('--seed <n>', "bootstrap seed (default: the run's seed)")
   .option('--resamples <n>', 'bootstrap resamples (default 2000)')
   .action(async (runDir: string, flags: ReportFlags) => {
     process.exitCode = await reportCommand(runDir, flags, log);
+  });
+
+program
+  .command('compare')
+  .description(
+    'Flag regressions: a new run against an old one, or against the comparable runs of a results root.',
+  )
+  .argument(
+    '<runs...>',
+    '<old-run> <new-run>, or with --history only <new-run> (a run directory or "latest")',
+  )
+  .option('--history <results-root>', 'compare against every comparable earlier run under this folder')
+  .option('--alpha <p>', 'significance level of the Mann-Whitney U test (default 0.01)')
+  .option(
+    '--threshold <percent|metric=percent>',
+    'practical threshold in %, for all metrics or one (repeatable; default 5)',
+    (value: string, previous: string[] = []) => [...previous, value],
+  )
+  .option('--min-history <n>', 'comparable runs needed before judging (default 3)')
+  .addHelpText('after', '\nExit codes: 0 no regression, 1 regression found, 2 bad input.')
+  .action(async (runs: string[], flags: CompareFlags) => {
+    process.exitCode = await compareCommand(runs, flags, log);
   });
 
 try {

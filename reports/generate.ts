@@ -1,11 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { analyzeRun } from '../analysis/analyze.ts';
+import { compareRuns } from '../analysis/compare.ts';
 import { loadRun } from '../analysis/run-data.ts';
+import { historyRuns } from '../harness/commands/compare.ts';
+import { formatComparison } from './compare-console.ts';
 import { formatConsoleReport } from './console.ts';
 import { FILE_REPORTERS, writeReports } from './index.ts';
 
 export interface ReportFlags {
+  /** A results root: compare this run against its comparable earlier runs (section in the reports). */
+  history?: string;
   results?: string;
   out?: string;
   pdf?: boolean;
@@ -28,7 +33,11 @@ export async function reportRun(
     ...(flags.seed !== undefined ? { seed: Number(flags.seed) } : {}),
     ...(flags.resamples !== undefined ? { resamples: Number(flags.resamples) } : {}),
   });
+  if (flags.history) {
+    analysis.comparison = compareRuns(data, historyRuns(flags.history, runDir), 'history');
+  }
   log(formatConsoleReport(analysis));
+  if (analysis.comparison) log(`\n${formatComparison(analysis.comparison)}`);
   const outDir = resolve(flags.out ?? runDir);
   mkdirSync(outDir, { recursive: true });
   const reporters = FILE_REPORTERS.filter((r) => flags.pdf !== false || r.format !== 'pdf');

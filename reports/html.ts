@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RunAnalysis } from '../analysis/analyze.ts';
 import { buildCharts, ERROR_BARS_PLUGIN_SOURCE } from './charts.ts';
-import { escapeHtml as esc } from './format.ts';
+import { escapeHtml as esc, formatNumber } from './format.ts';
 import { checkpointTable, latencyTable, metadataPairs, metricTables, type Table } from './tables.ts';
 import type { Reporter } from './types.ts';
 
@@ -32,7 +32,7 @@ th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-al
 th { background: #f3f3f3; } td:nth-child(n+3) { font-variant-numeric: tabular-nums; }
 .finding { border-left: 4px solid #1f77b4; background: #f7f9fc; padding: 8px 12px; margin: 12px 0; }
 .finding .verdict { font-weight: 600; } .finding ul { margin: 4px 0; } .caveat { color: #6b5900; }
-.warnings li { color: #8a1c1c; } .note { color: #555; font-size: 12px; }
+.warnings li, .regression { color: #8a1c1c; font-weight: 600; } .note { color: #555; font-size: 12px; }
 .chart { margin: 16px 0; page-break-inside: avoid; } .chart canvas { max-width: 100%; border: 1px solid #eee; }
 .chart p { color: #444; font-size: 12px; margin: 4px 0; }
 @media print { body { max-width: none; padding: 0; } h2 { page-break-before: auto; } .chart { page-break-inside: avoid; } }
@@ -48,6 +48,35 @@ for (const spec of charts) {
 }
 window.__chartsReady = true;
 `;
+
+/** The regression section: verdict per metric against the run's history. */
+function comparisonHtml(a: RunAnalysis): string {
+  const c = a.comparison;
+  if (!c) return '';
+  const verdict =
+    c.regressions > 0
+      ? `<p class="regression">${c.regressions} regression(s) found.</p>`
+      : '<p>No regression found.</p>';
+  const table: Table = {
+    title: `Against ${c.comparedRunIds.length} comparable earlier run(s): Mann-Whitney U on trials, alpha ${c.options.alpha}, threshold ${(c.options.defaultThreshold * 100).toFixed(0)} %`,
+    header: ['workload', 'interval', 'metric', 'old mean', 'new mean', 'change', 'p', 'verdict'],
+    rows: c.rows.map((r) => [
+      r.workload,
+      r.intervalMs === null ? 'baseline' : `${r.intervalMs} ms`,
+      r.metric,
+      formatNumber(r.oldMean),
+      formatNumber(r.newMean),
+      Number.isFinite(r.change) ? `${(r.change * 100).toFixed(1)} %` : '-',
+      Number.isFinite(r.p) ? r.p.toPrecision(2) : '-',
+      r.verdict,
+    ]),
+  };
+  const notes = [
+    ...c.incomparable.map((i) => `Left out run ${i.runId}: ${i.differs.join(', ')} differ.`),
+    ...c.notes,
+  ];
+  return `<h2>Regressions against history</h2>\n${verdict}\n${tableHtml(table)}${notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}`;
+}
 
 export function renderHtml(a: RunAnalysis): string {
   const charts = buildCharts(a);
@@ -95,6 +124,7 @@ ${a.latency.length ? tableHtml(latencyTable(a)) : '<p>No latency cells in this r
 ${chartHtml('checkpoint-rate')}
 ${chartHtml('checkpoint-pause')}
 ${tableHtml(checkpointTable(a))}
+${comparisonHtml(a)}
 <h2>Warnings</h2>
 ${warnings}
 <h2>Run metadata</h2>

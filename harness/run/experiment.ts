@@ -186,7 +186,7 @@ export async function runExperiment({ config, resume, log }: ExperimentOptions):
     }
 
     log('');
-    const reportFailed = await reportRun(paths.dir, {}, log);
+    const reportFailed = await reportRun(paths.dir, { history: config.results }, log);
     log(`Results: ${paths.dir} (manifest.json, samples.jsonl, state.json, artifacts/, reports)`);
     if (interrupt.received()) {
       log(

@@ -1,0 +1,70 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type CompareOptions, compareRuns, DEFAULT_COMPARE } from '../../analysis/compare.ts';
+import { loadRun, type RunData } from '../../analysis/run-data.ts';
+import { formatComparison } from '../../reports/compare-console.ts';
+import { UserError } from '../errors.ts';
+import { findRunDir } from '../store/run-dir.ts';
+
+export interface CompareFlags {
+  history?: string;
+  alpha?: string;
+  threshold?: string[];
+  minHistory?: string;
+}
+
+/** `--threshold 5` (all metrics, percent) and `--threshold rtt_p99_us=10` (one metric), repeatable. */
+export function compareOptions(flags: CompareFlags): CompareOptions {
+  const options: CompareOptions = { ...DEFAULT_COMPARE, thresholds: {} };
+  const number = (text: string, what: string) => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0)
+      throw new UserError(`${what}: got ${JSON.stringify(text)}; expected a number >= 0`);
+    return value;
+  };
+  if (flags.alpha !== undefined) options.alpha = number(flags.alpha, '--alpha');
+  if (flags.minHistory !== undefined) options.minHistory = number(flags.minHistory, '--min-history');
+  for (const spec of flags.threshold ?? []) {
+    const [metric, value] = spec.includes('=') ? spec.split('=') : [null, spec];
+    const fraction = number(value ?? '', `--threshold ${spec}`) / 100;
+    if (metric) options.thresholds[metric] = fraction;
+    else options.defaultThreshold = fraction;
+  }
+  return options;
+}
+
+/** Every run directory under `root` except `exclude`. */
+export function historyRuns(root: string, exclude: string): RunData[] {
+  const dir = resolve(root);
+  if (!existsSync(dir)) throw new UserError(`--history ${root}: ${dir} does not exist.`);
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((path) => path !== resolve(exclude) && existsSync(join(path, 'manifest.json')))
+    .map((path) => loadRun(path));
+}
+
+/**
+ * `compare <old> <new>` or `compare --history <root> <new>`: prints the verdict per metric and
+ * returns 1 when a regression is found (for schedulers), else 0.
+ */
+export async function compareCommand(
+  args: string[],
+  flags: CompareFlags,
+  log: (line: string) => void,
+): Promise<number> {
+  const options = compareOptions(flags);
+  let comparison: ReturnType<typeof compareRuns>;
+  if (flags.history) {
+    if (args.length !== 1)
+      throw new UserError('compare --history <results-root> <new-run>: give exactly one new run.');
+    const newRun = loadRun(findRunDir(args[0] as string, flags.history).dir);
+    comparison = compareRuns(newRun, historyRuns(flags.history, newRun.dir), 'history', options);
+  } else {
+    if (args.length !== 2)
+      throw new UserError('compare <old-run> <new-run>, or compare --history <results-root> <new-run>.');
+    const [oldRun, newRun] = args.map((a) => loadRun(findRunDir(a, 'results').dir)) as [RunData, RunData];
+    comparison = compareRuns(newRun, [oldRun], 'pair', options);
+  }
+  log(formatComparison(comparison));
+  return comparison.regressions > 0 ? 1 : 0;
+}
