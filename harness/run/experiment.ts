@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { reportRun } from '../../reports/generate.ts';
 import { availability, workloadModules } from '../../workloads/registry.ts';
 import type { WorkloadModule } from '../../workloads/types.ts';
@@ -6,6 +9,7 @@ import { errorMessage } from '../errors.ts';
 import { collectHostFacts, hostIdentity } from '../host/facts.ts';
 import { formatDuration, type Plan, type PlannedTrial, planExperiment } from '../plan/plan.ts';
 import { ensureTools, type RequiredTool } from '../setup/system-packages.ts';
+import { acquireLock } from '../store/lock.ts';
 import { configHash, digest, type Manifest, readManifest, writeManifest } from '../store/manifest.ts';
 import { artifactDir, createRunDir, newRunId, type RunPaths } from '../store/run-dir.ts';
 import { appendSamples, readSamples, rewriteSamples, type SampleRow } from '../store/samples.ts';
@@ -41,6 +45,25 @@ export async function runExperiment({ config, resume, log }: ExperimentOptions):
   const modules = workloadModules(config);
   await ensureTools(requiredTools(plan, modules), log);
 
+  // Two unattended runs must never share a results directory or a testbed.
+  const resultsRoot = resume ? dirname(resume.dir) : config.results;
+  mkdirSync(resultsRoot, { recursive: true });
+  const releaseResults = acquireLock(
+    join(resultsRoot, '.remus-bench.lock'),
+    `the results directory ${resolve(resultsRoot)}`,
+    log,
+  );
+  let releaseTestbed: () => void;
+  try {
+    releaseTestbed = acquireLock(
+      join(tmpdir(), `remus-bench-testbed-${config.testbed.kind}.lock`),
+      `the ${config.testbed.kind} testbed of this host`,
+      log,
+    );
+  } catch (error) {
+    releaseResults();
+    throw error;
+  }
   const testbed = createTestbed(config);
   const interrupt = installInterruptHandler(log);
   try {
@@ -204,6 +227,8 @@ export async function runExperiment({ config, resume, log }: ExperimentOptions):
   } finally {
     await testbed.dispose().catch((error) => log(`Warning: disposing the testbed: ${errorMessage(error)}`));
     interrupt.dispose();
+    releaseTestbed();
+    releaseResults();
   }
 }
 
