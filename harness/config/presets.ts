@@ -40,5 +40,6 @@ export const DEFAULT_CONFIG: Config = {
     latency: { ratePerS: 211, payloadBytes: 32, timeoutMs: 2000, transport: 'tcp', closedLoopS: 2 },
     http: { connections: 10, bodyBytes: 64, timeoutS: 10 },
   },
+  minFreeMB: 64,
   results: 'results',
 };

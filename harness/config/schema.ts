@@ -102,6 +102,8 @@ export const configSchema = z.strictObject({
     latency: latencyWorkloadSchema,
     http: httpWorkloadSchema,
   }),
+  /** Free space (MB) the results file system must have before each trial; below it the run stops. */
+  minFreeMB: z.number({ error: 'expected megabytes (a number)' }).min(0, { error: 'expected 0 or more' }),
   /** Directory that holds one folder per run. */
   results: z.string().min(1, { error: 'expected a directory path' }),
 });

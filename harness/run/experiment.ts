@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { reportRun } from '../../reports/generate.ts';
@@ -30,6 +30,14 @@ export interface ExperimentOptions {
 
 /** Process exit codes: 0 all done, 1 some trials failed, 130 interrupted. */
 export type ExperimentExit = 0 | 1 | 130;
+
+/** ENOSPC (or EDQUOT) in an error message: the disk is full, not the trial broken. */
+const isDiskFull = (message: string) => /ENOSPC|EDQUOT|no space left on device/i.test(message);
+
+function freeBytes(path: string): number {
+  const stats = statfsSync(path);
+  return stats.bavail * stats.bsize;
+}
 
 /** After this many failures in a row the run stops: the testbed is broken, not one trial. */
 const MAX_CONSECUTIVE_FAILURES = 3;
@@ -137,8 +145,16 @@ export async function runExperiment({ config, resume, log }: ExperimentOptions):
     let failedInARow = 0;
     let failures = 0;
 
+    let diskProblem: string | null = null;
+
     for (const [index, planned] of todo.entries()) {
       if (interrupt.signal.aborted) break;
+      // Stop before a trial, not in the middle of one, when the results file system is nearly full.
+      const free = freeBytes(paths.dir);
+      if (free < config.minFreeMB * 2 ** 20) {
+        diskProblem = `only ${(free / 2 ** 20).toFixed(1)} MB free on the file system of ${paths.dir}; a trial needs at least ${config.minFreeMB} MB (config "minFreeMB")`;
+        break;
+      }
       const cell = cellsById.get(planned.cellId);
       const module = cell ? modules[cell.workload] : undefined;
       if (!cell || !module) throw new Error(`no workload module for ${planned.cellId}`);
@@ -149,56 +165,68 @@ export async function runExperiment({ config, resume, log }: ExperimentOptions):
         `[${index + 1}/${todo.length}] cell ${cellNumbers.get(cell.id)}/${runnableCells} ${cell.id} trial ${planned.trial}/${config.matrix.trials}` +
           ` - ETA ${formatDuration((todo.length - index) * perTrial)}`,
       );
-      setTrial(state, cell.id, planned.id, { status: 'running', startedAt: new Date().toISOString() });
-      writeState(paths.state, state);
-      const began = performance.now();
-      const outcome = await runTrial(
-        {
-          trialId: planned.id,
-          intervalMs: cell.intervalMs,
-          warmupS: config.matrix.warmupS,
-          durationS: config.matrix.durationS,
-          artifactsDir: artifactDir(paths, planned.id),
-        },
-        testbed,
-        module,
-        interrupt.signal,
-      );
-      for (const warning of outcome.cleanupWarnings) log(`Warning (cleanup of ${planned.id}): ${warning}`);
-      if (outcome.status === 'done') {
-        const rows = toRows(
-          outcome,
-          planned,
-          cell.intervalMs,
+      try {
+        setTrial(state, cell.id, planned.id, { status: 'running', startedAt: new Date().toISOString() });
+        writeState(paths.state, state);
+        const began = performance.now();
+        const outcome = await runTrial(
+          {
+            trialId: planned.id,
+            intervalMs: cell.intervalMs,
+            warmupS: config.matrix.warmupS,
+            durationS: config.matrix.durationS,
+            artifactsDir: artifactDir(paths, planned.id),
+          },
+          testbed,
           module,
-          config,
-          manifest.runId,
-          facts,
-          hostDigest,
+          interrupt.signal,
         );
-        appendSamples(paths.samples, rows);
-        setTrial(state, cell.id, planned.id, {
-          status: 'done',
-          startedAt: outcome.startedAt,
-          endedAt: outcome.endedAt,
-        });
-        trialTimes.push((performance.now() - began) / 1000);
-        failedInARow = 0;
-        log(`    ${headlineText(rows, module)}`);
-      } else if (outcome.status === 'interrupted') {
-        setTrial(state, cell.id, planned.id, { status: 'todo', reason: `interrupted at ${outcome.endedAt}` });
-      } else {
-        failures++;
-        failedInARow++;
-        setTrial(state, cell.id, planned.id, {
-          status: 'failed',
-          reason: outcome.reason,
-          startedAt: outcome.startedAt,
-          endedAt: outcome.endedAt,
-        });
-        log(`    FAILED: ${outcome.reason}`);
+        for (const warning of outcome.cleanupWarnings) log(`Warning (cleanup of ${planned.id}): ${warning}`);
+        if (outcome.status === 'done') {
+          const rows = toRows(
+            outcome,
+            planned,
+            cell.intervalMs,
+            module,
+            config,
+            manifest.runId,
+            facts,
+            hostDigest,
+          );
+          appendSamples(paths.samples, rows);
+          setTrial(state, cell.id, planned.id, {
+            status: 'done',
+            startedAt: outcome.startedAt,
+            endedAt: outcome.endedAt,
+          });
+          trialTimes.push((performance.now() - began) / 1000);
+          failedInARow = 0;
+          log(`    ${headlineText(rows, module)}`);
+        } else if (outcome.status === 'interrupted') {
+          setTrial(state, cell.id, planned.id, {
+            status: 'todo',
+            reason: `interrupted at ${outcome.endedAt}`,
+          });
+        } else {
+          failures++;
+          failedInARow++;
+          setTrial(state, cell.id, planned.id, {
+            status: 'failed',
+            reason: outcome.reason,
+            startedAt: outcome.startedAt,
+            endedAt: outcome.endedAt,
+          });
+          log(`    FAILED: ${outcome.reason}`);
+          if (isDiskFull(outcome.reason)) diskProblem = outcome.reason;
+        }
+        writeState(paths.state, state);
+      } catch (error) {
+        // A full disk while persisting: what is on disk stays consistent (appends are whole
+        // trials, state.json is replaced atomically); stop and let the user resume.
+        if (!isDiskFull(errorMessage(error))) throw error;
+        diskProblem = errorMessage(error);
       }
-      writeState(paths.state, state);
+      if (diskProblem) break;
       if (failedInARow >= MAX_CONSECUTIVE_FAILURES) {
         log(
           `${failedInARow} trials failed in a row; stopping the run. Fix the cause above, then resume with:`,
@@ -208,6 +236,12 @@ export async function runExperiment({ config, resume, log }: ExperimentOptions):
       }
     }
 
+    if (diskProblem) {
+      log(`\nStopped: ${diskProblem}.`);
+      log('Finished trials are on disk; a trial cut short runs again. Free space, then resume with:');
+      log(`  npm run experiment -- --resume ${paths.dir}`);
+      return 1;
+    }
     log('');
     const reportFailed = await reportRun(paths.dir, { history: config.results }, log);
     log(`Results: ${paths.dir} (manifest.json, samples.jsonl, state.json, artifacts/, reports)`);

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Flushes a directory entry (after a rename or create) so the new name survives power loss. */
@@ -29,9 +29,12 @@ export function writeFileAtomic(path: string, text: string): void {
   try {
     writeSync(fd, text);
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    rmSync(temp, { force: true }); // e.g. ENOSPC: the old file stays as it was
+    throw error;
   }
+  closeSync(fd);
   renameSync(temp, path);
   fsyncDir(dirname(path));
 }

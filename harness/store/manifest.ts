@@ -31,9 +31,9 @@ export interface Manifest {
   sessions: RunSession[];
 }
 
-/** The part of the config that defines the experiment (the results folder may move). */
-export function experimentConfig(config: Config): Omit<Config, 'results'> {
-  const { results: _results, ...rest } = config;
+/** The part of the config that defines the experiment (where results go and how much disk to keep free do not). */
+export function experimentConfig(config: Config): Omit<Config, 'results' | 'minFreeMB'> {
+  const { results: _results, minFreeMB: _minFree, ...rest } = config;
   return rest;
 }
 
