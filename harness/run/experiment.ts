@@ -1,4 +1,4 @@
-import { mkdirSync, statfsSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { reportRun } from '../../reports/generate.ts';
@@ -48,7 +48,29 @@ function requiredTools(plan: Plan, modules: Partial<Record<string, WorkloadModul
 }
 
 /** Runs (or resumes) an experiment: side effects live here and in the testbed, planning is pure. */
-export async function runExperiment({ config, resume, log }: ExperimentOptions): Promise<ExperimentExit> {
+export async function runExperiment({
+  config,
+  resume,
+  log: print,
+}: ExperimentOptions): Promise<ExperimentExit> {
+  // Everything the run says also goes, timestamped, into <run-dir>/run.log once that exists.
+  let logFile: string | null = null;
+  const log = (line: string) => {
+    print(line);
+    if (!logFile) return;
+    const stamp = new Date().toISOString();
+    try {
+      appendFileSync(
+        logFile,
+        line
+          .split('\n')
+          .map((l) => `${stamp} ${l}\n`)
+          .join(''),
+      );
+    } catch {
+      // a full disk must not stop the run from stopping cleanly; the console still has it
+    }
+  };
   const plan = planExperiment(config, availability);
   const modules = workloadModules(config);
   await ensureTools(requiredTools(plan, modules), log);
@@ -111,6 +133,8 @@ export async function runExperiment({ config, resume, log }: ExperimentOptions):
       };
     }
     writeManifest(paths.manifest, manifest);
+    logFile = join(paths.dir, 'run.log');
+    log(`${resume ? 'Resumed' : 'Started'} by pid ${process.pid}: ${process.argv.slice(2).join(' ')}`);
 
     // State: on resume, trials that were running when the run stopped go back to todo, and rows of
     // trials that are not done (a crash after the samples write) are removed so none count twice.

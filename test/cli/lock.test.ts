@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,12 @@ describe('unattended safety: one run per results directory and testbed', { timeo
     );
     const third = await runCli(['experiment', ...TINY, '--results', results]);
     expect(third.code, third.output).toBe(0);
+    const runDir = readdirSync(results).find(
+      (name) => name !== '.remus-bench.lock' && third.output.includes(name),
+    ) as string;
+    expect(readFileSync(join(results, runDir, 'run.log'), 'utf8')).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z Started by pid \d+: experiment /,
+    );
     expect(third.output).toMatch(
       /Taking over a stale lock of the results directory .*: pid 4194311 .* no longer runs/,
     );
