@@ -5,6 +5,7 @@ import type { ReportFlags } from '../reports/generate.ts';
 import { type CompareFlags, compareCommand } from './commands/compare.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import type { ExperimentFlags } from './commands/experiment-options.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { reportCommand } from './commands/report.ts';
 import { FREEZER_CHOICES, TESTBED_NAMES, WORKLOAD_NAMES } from './config/schema.ts';
 import { UserError } from './errors.ts';
@@ -45,6 +46,7 @@ program
   .option('--dry-run', 'print every cell, trial count, order and ETA; start and write nothing')
   .option('--resume <run-dir|latest>', 'continue a stopped run: skip done trials, rerun the one in flight')
   .option('--force', 'with --resume: accept a configuration that differs from the stored one')
+  .option('--shard <i/n>', 'run share i of n of the plan (one per host pair); `merge` joins the shards')
   .addHelpText(
     'after',
     `
@@ -78,6 +80,15 @@ program
   .option('--resamples <n>', 'bootstrap resamples (default 2000)')
   .action(async (runDir: string, flags: ReportFlags) => {
     process.exitCode = await reportCommand(runDir, flags, log);
+  });
+
+program
+  .command('merge')
+  .description('Join the run directories of the shards of one plan (--shard i/n) into one run directory.')
+  .argument('<shard-runs...>', "the shards' run directories")
+  .option('--out <dir>', 'where to write the merged run (default: a new run id beside the first shard)')
+  .action(async (runs: string[], flags: { out?: string }) => {
+    process.exitCode = await mergeCommand(runs, flags, log);
   });
 
 program

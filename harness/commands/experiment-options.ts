@@ -17,6 +17,7 @@ export interface ExperimentFlags {
   dryRun?: boolean;
   resume?: string;
   force?: boolean;
+  shard?: string;
 }
 
 /** A number where the text is one; else the text itself, so the schema reports the bad value. */

@@ -4,11 +4,22 @@ import { DEFAULT_CONFIG } from '../config/presets.ts';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { formatPlan } from '../plan/format.ts';
-import { planExperiment } from '../plan/plan.ts';
+import { planExperiment, type Shard, shardPlan } from '../plan/plan.ts';
 import { runExperiment } from '../run/experiment.ts';
 import { configDifferences, experimentConfig, readManifest } from '../store/manifest.ts';
 import { ensureWritableDir, findRunDir, type RunPaths } from '../store/run-dir.ts';
 import { type ExperimentFlags, flagsLayer } from './experiment-options.ts';
+
+/** `--shard i/n`, 1 <= i <= n. */
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) {
+    throw new UserError(`--shard: got ${JSON.stringify(text)}; expected i/n with 1 <= i <= n, e.g. 2/4`);
+  }
+  return { index, count };
+}
 
 /** `--config`, `--matrix` and the individual flags, in increasing precedence. */
 function userLayers(flags: ExperimentFlags): LabeledLayer[] {
@@ -49,11 +60,14 @@ export async function experimentCommand(
   const { config, paths } = flags.resume
     ? resumeConfig(flags)
     : { config: resolveConfig(userLayers(flags)), paths: null };
+  const shard = flags.shard ? parseShard(flags.shard) : null;
   if (flags.dryRun) {
-    log(formatPlan(planExperiment(config, availability), config));
+    const plan = planExperiment(config, availability);
+    log(formatPlan(shard ? shardPlan(plan, shard) : plan, config));
+    if (shard) log(`(shard ${shard.index} of ${shard.count})`);
     log('\nDry run: nothing was started and nothing was written.');
     return 0;
   }
   if (!paths) ensureWritableDir(config.results);
-  return runExperiment({ config, resume: paths, log });
+  return runExperiment({ config, resume: paths, shard, log });
 }

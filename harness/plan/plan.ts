@@ -82,6 +82,27 @@ export function planExperiment(config: Config, availability: WorkloadAvailabilit
   return { cells, order, skipped, seed: matrix.seed, trialSeconds, etaSeconds: trialSeconds * order.length };
 }
 
+/** `--shard i/n`: this process runs share i (1-based) of n of the plan. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * The deterministic share of a plan for one host pair: every n-th trial of the execution order,
+ * starting at position i - 1, so each shard keeps the interleaving. Trials that cannot run are
+ * listed by shard 1 only, so merged shards list them once. Pure.
+ */
+export function shardPlan(plan: Plan, shard: Shard): Plan {
+  const order = plan.order.filter((_, position) => position % shard.count === shard.index - 1);
+  return {
+    ...plan,
+    order,
+    skipped: shard.index === 1 ? plan.skipped : [],
+    etaSeconds: plan.trialSeconds * order.length,
+  };
+}
+
 function dedupe<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }

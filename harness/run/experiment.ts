@@ -7,7 +7,14 @@ import type { WorkloadModule } from '../../workloads/types.ts';
 import type { Config } from '../config/schema.ts';
 import { errorMessage } from '../errors.ts';
 import { collectHostFacts, hostIdentity } from '../host/facts.ts';
-import { formatDuration, type Plan, type PlannedTrial, planExperiment } from '../plan/plan.ts';
+import {
+  formatDuration,
+  type Plan,
+  type PlannedTrial,
+  planExperiment,
+  type Shard,
+  shardPlan,
+} from '../plan/plan.ts';
 import { ensureTools, type RequiredTool } from '../setup/system-packages.ts';
 import { acquireLock } from '../store/lock.ts';
 import { configHash, digest, type Manifest, readManifest, writeManifest } from '../store/manifest.ts';
@@ -25,6 +32,8 @@ export interface ExperimentOptions {
   config: Config;
   /** An existing run directory to continue (--resume), or null for a new run. */
   resume: RunPaths | null;
+  /** Run only this share of the plan (`--shard i/n`); on resume the manifest's shard applies. */
+  shard?: Shard | null;
   log: (line: string) => void;
 }
 
@@ -51,6 +60,7 @@ function requiredTools(plan: Plan, modules: Partial<Record<string, WorkloadModul
 export async function runExperiment({
   config,
   resume,
+  shard: shardFlag = null,
   log: print,
 }: ExperimentOptions): Promise<ExperimentExit> {
   // Everything the run says also goes, timestamped, into <run-dir>/run.log once that exists.
@@ -71,7 +81,9 @@ export async function runExperiment({
       // a full disk must not stop the run from stopping cleanly; the console still has it
     }
   };
-  const plan = planExperiment(config, availability);
+  const fullPlan = planExperiment(config, availability);
+  const shard = resume ? (readManifest(resume.manifest).shard ?? null) : shardFlag;
+  const plan = shard ? shardPlan(fullPlan, shard) : fullPlan;
   const modules = workloadModules(config);
   await ensureTools(requiredTools(plan, modules), log);
 
@@ -129,6 +141,9 @@ export async function runExperiment({
         seed: plan.seed,
         cells: plan.cells,
         order: plan.order.map((t) => t.id),
+        ...(shard
+          ? { shard: { index: shard.index, count: shard.count, fullOrder: fullPlan.order.map((t) => t.id) } }
+          : {}),
         sessions: [session],
       };
     }

@@ -26,8 +26,10 @@ export interface Manifest {
   configHash: string;
   seed: number;
   cells: Cell[];
-  /** Trial ids in execution order. */
+  /** Trial ids in execution order (of this shard, when sharded). */
   order: string[];
+  /** Set when this run is one shard of a plan (`--shard i/n`); `merge` joins the shards. */
+  shard?: { index: number; count: number; fullOrder: string[] };
   sessions: RunSession[];
 }
 

@@ -1,0 +1,83 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { flagsLayer } from '../../harness/commands/experiment-options.ts';
+import { labelLayer, matrixLayer, readJsonLayer, resolveConfig } from '../../harness/config/load.ts';
+import { planExperiment } from '../../harness/plan/plan.ts';
+import type { Manifest } from '../../harness/store/manifest.ts';
+import { readSamples } from '../../harness/store/samples.ts';
+import type { RunState } from '../../harness/store/state.ts';
+import { availability } from '../../workloads/registry.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const FAST = ['--matrix', 'quick', '--trials', '3', '--duration', '1', '--warmup', '0'];
+
+describe('--shard i/n and merge', { timeout: 240_000 }, () => {
+  it('4 shards of the quick matrix merge into the cells and trial counts of one unsharded run', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'rb-shards-'));
+    const config = join(mkdtempSync(join(tmpdir(), 'rb-shards-cfg-')), 'fast.json');
+    writeFileSync(config, JSON.stringify({ workloads: { latency: { closedLoopS: 0 } } }));
+    const shardDirs: string[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const before = new Set(readdirSync(results));
+      const { code, output } = await runCli([
+        'experiment',
+        '--config',
+        config,
+        ...FAST,
+        '--shard',
+        `${i}/4`,
+        '--results',
+        results,
+      ]);
+      expect(code, output).toBe(0);
+      shardDirs.push(
+        join(
+          results,
+          readdirSync(results).find((n) => !before.has(n) && n !== '.remus-bench.lock') as string,
+        ),
+      );
+    }
+    const trialsPerShard = shardDirs.map(
+      (d) => (JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')) as Manifest).order.length,
+    );
+    expect(trialsPerShard).toEqual([5, 5, 4, 4]);
+
+    const out = join(results, 'merged');
+    const merged = await runCli(['merge', ...shardDirs, '--out', out]);
+    expect(merged.code, merged.output).toBe(0);
+
+    // The unsharded plan of the same configuration, for comparison.
+    const m = matrixLayer('quick');
+    const unsharded = planExperiment(
+      resolveConfig([
+        labelLayer(readJsonLayer(config, 'c'), 'c'),
+        labelLayer(m.layer, m.label),
+        flagsLayer({ trials: '3', duration: '1', warmup: '0' }),
+      ]),
+      availability,
+    );
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.order).toEqual(unsharded.order.map((t) => t.id));
+    const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')) as RunState;
+    expect(Object.keys(state.cells).sort()).toEqual(unsharded.cells.map((c) => c.id).sort());
+    for (const cell of Object.values(state.cells)) {
+      expect(cell.status).toBe('done');
+      expect(Object.keys(cell.trials)).toHaveLength(3);
+    }
+    expect(new Set(readSamples(join(out, 'samples.jsonl')).rows.map((r) => r.trialId)).size).toBe(18);
+
+    // Shards of another plan are refused.
+    const foreign = join(results, 'foreign');
+    cpSync(shardDirs[1] as string, foreign, { recursive: true });
+    const foreignManifest = JSON.parse(readFileSync(join(foreign, 'manifest.json'), 'utf8')) as Manifest;
+    writeFileSync(
+      join(foreign, 'manifest.json'),
+      JSON.stringify({ ...foreignManifest, configHash: 'different' }),
+    );
+    const refused = await runCli(['merge', shardDirs[0] as string, foreign, '--out', join(results, 'never')]);
+    expect(refused.code).toBe(2);
+    expect(refused.output).toMatch(/Refusing to merge:\n\s+- .*foreign has another configuration/);
+  });
+});
