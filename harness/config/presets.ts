@@ -40,6 +40,7 @@ export const DEFAULT_CONFIG: Config = {
     latency: { ratePerS: 211, payloadBytes: 32, timeoutMs: 2000, transport: 'tcp', closedLoopS: 2 },
     http: { connections: 10, bodyBytes: 64, timeoutS: 10 },
   },
+  retries: 1,
   minFreeMB: 64,
   results: 'results',
 };

@@ -102,6 +102,12 @@ export const configSchema = z.strictObject({
     latency: latencyWorkloadSchema,
     http: httpWorkloadSchema,
   }),
+  /** How many times a failed trial is retried at once before it counts as failed. */
+  retries: z
+    .number({ error: 'expected a number of retries' })
+    .int({ error: 'expected a whole number' })
+    .min(0)
+    .max(10),
   /** Free space (MB) the results file system must have before each trial; below it the run stops. */
   minFreeMB: z.number({ error: 'expected megabytes (a number)' }).min(0, { error: 'expected 0 or more' }),
   /** Directory that holds one folder per run. */

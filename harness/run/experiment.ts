@@ -20,13 +20,20 @@ import { acquireLock } from '../store/lock.ts';
 import { configHash, digest, type Manifest, readManifest, writeManifest } from '../store/manifest.ts';
 import { artifactDir, createRunDir, newRunId, type RunPaths } from '../store/run-dir.ts';
 import { appendSamples, readSamples, rewriteSamples, type SampleRow } from '../store/samples.ts';
-import { doneTrialIds, initialState, readState, setTrial, writeState } from '../store/state.ts';
+import {
+  doneTrialIds,
+  initialState,
+  readState,
+  setTrial,
+  type TrialState,
+  writeState,
+} from '../store/state.ts';
 import { createTestbed } from '../testbeds/registry.ts';
 import type { TestbedFacts } from '../testbeds/types.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { installInterruptHandler } from './interrupt.ts';
 import { protectionMeasurements } from './protection-rows.ts';
-import { runTrial } from './trial.ts';
+import { runTrial, type TrialOutcome } from './trial.ts';
 
 export interface ExperimentOptions {
   config: Config;
@@ -208,18 +215,32 @@ export async function runExperiment({
         setTrial(state, cell.id, planned.id, { status: 'running', startedAt: new Date().toISOString() });
         writeState(paths.state, state);
         const began = performance.now();
-        const outcome = await runTrial(
-          {
-            trialId: planned.id,
-            intervalMs: cell.intervalMs,
-            warmupS: config.matrix.warmupS,
-            durationS: config.matrix.durationS,
-            artifactsDir: artifactDir(paths, planned.id),
-          },
-          testbed,
-          module,
-          interrupt.signal,
-        );
+        // A failed trial is retried up to config.retries times; every failed attempt is recorded.
+        const attempts: NonNullable<TrialState['attempts']> = [];
+        let outcome: TrialOutcome;
+        for (;;) {
+          outcome = await runTrial(
+            {
+              trialId: planned.id,
+              intervalMs: cell.intervalMs,
+              warmupS: config.matrix.warmupS,
+              durationS: config.matrix.durationS,
+              artifactsDir: artifactDir(paths, planned.id),
+            },
+            testbed,
+            module,
+            interrupt.signal,
+          );
+          if (outcome.status !== 'failed' || isDiskFull(outcome.reason) || attempts.length >= config.retries)
+            break;
+          attempts.push({ startedAt: outcome.startedAt, endedAt: outcome.endedAt, reason: outcome.reason });
+          log(
+            `    attempt ${attempts.length} failed: ${outcome.reason}; retrying (${attempts.length} of ${config.retries} retries)`,
+          );
+          setTrial(state, cell.id, planned.id, { status: 'running', startedAt: outcome.startedAt, attempts });
+          writeState(paths.state, state);
+        }
+        const retried = attempts.length ? { attempts } : {};
         for (const warning of outcome.cleanupWarnings) log(`Warning (cleanup of ${planned.id}): ${warning}`);
         if (outcome.status === 'done') {
           const rows = toRows(
@@ -237,6 +258,7 @@ export async function runExperiment({
             status: 'done',
             startedAt: outcome.startedAt,
             endedAt: outcome.endedAt,
+            ...retried,
           });
           trialTimes.push((performance.now() - began) / 1000);
           failedInARow = 0;
@@ -254,6 +276,7 @@ export async function runExperiment({
             reason: outcome.reason,
             startedAt: outcome.startedAt,
             endedAt: outcome.endedAt,
+            ...retried,
           });
           log(`    FAILED: ${outcome.reason}`);
           if (isDiskFull(outcome.reason)) diskProblem = outcome.reason;

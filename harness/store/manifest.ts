@@ -34,8 +34,8 @@ export interface Manifest {
 }
 
 /** The part of the config that defines the experiment (where results go and how much disk to keep free do not). */
-export function experimentConfig(config: Config): Omit<Config, 'results' | 'minFreeMB'> {
-  const { results: _results, minFreeMB: _minFree, ...rest } = config;
+export function experimentConfig(config: Config): Omit<Config, 'results' | 'minFreeMB' | 'retries'> {
+  const { results: _results, minFreeMB: _minFree, retries: _retries, ...rest } = config;
   return rest;
 }
 

@@ -10,6 +10,8 @@ export interface TrialState {
   reason?: string;
   startedAt?: string;
   endedAt?: string;
+  /** Failed attempts before the final one (bounded retries). */
+  attempts?: { startedAt: string; endedAt: string; reason: string }[];
 }
 
 export interface CellState {
