@@ -19,6 +19,7 @@ import { ensureTools } from '../harness/setup/system-packages.ts';
 import { EmulatedTestbed } from '../harness/testbeds/emulated/index.ts';
 import type { Endpoint, GuestSession, Protection } from '../harness/testbeds/types.ts';
 import { PROJECT_ROOT } from '../harness/version.ts';
+import { startGuestServer } from '../workloads/guest-server.ts';
 import { runPacedClient } from '../workloads/latency/paced-client.ts';
 import { phaseAnalysis } from '../workloads/latency/phase.ts';
 import { runPingPong } from '../workloads/latency/ping-pong.ts';
@@ -98,28 +99,18 @@ interface Servers {
 
 async function startServers(testbed: EmulatedTestbed): Promise<Servers> {
   const session = await testbed.startGuest({ label: 'bench-network' });
-  const guest = session.guest;
   // One echo server answers both our clients and sockperf's (--sockperf), so only the client differs.
-  const echo = guest.spawn([
-    process.execPath,
+  const echo = await startGuestServer(
+    session.guest,
     join(PROJECT_ROOT, 'workloads/latency/guest/echo-server.mjs'),
-    '--port',
-    '0',
-    '--sockperf',
-  ]);
-  const echoPort = Number((await echo.waitForLine(/^listening (\d+)$/, 10_000))[1]);
-  const http = guest.spawn([
-    process.execPath,
+    ['--sockperf'],
+    'udp',
+  );
+  const http = await startGuestServer(
+    session.guest,
     join(PROJECT_ROOT, 'workloads/http/guest/http-server.mjs'),
-    '--port',
-    '0',
-  ]);
-  const httpPort = Number((await http.waitForLine(/^listening (\d+)$/, 10_000))[1]);
-  return {
-    session,
-    echo: await guest.endpoint(echoPort, 'udp'),
-    http: await guest.endpoint(httpPort, 'tcp'),
-  };
+  );
+  return { session, echo: echo.endpoint, http: http.endpoint };
 }
 
 async function phase(servers: Servers, protection: Protection | null, label: string): Promise<void> {

@@ -3,6 +3,7 @@ import autocannon from 'autocannon';
 import type { HttpWorkloadConfig } from '../../harness/config/schema.ts';
 import { InterruptedError } from '../../harness/errors.ts';
 import type { Endpoint, Guest, GuestProcess } from '../../harness/testbeds/types.ts';
+import { startGuestServer } from '../guest-server.ts';
 import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
 
 const HTTP_SERVER = fileURLToPath(new URL('./guest/http-server.mjs', import.meta.url));
@@ -43,18 +44,12 @@ class HttpWorkload implements Workload {
   constructor(private readonly config: HttpWorkloadConfig) {}
 
   async prepare(guest: Guest): Promise<void> {
-    this.server = guest.spawn([
-      process.execPath,
-      HTTP_SERVER,
-      '--host',
-      guest.bindAddress,
-      '--port',
-      '0',
+    const started = await startGuestServer(guest, HTTP_SERVER, [
       '--body-bytes',
       String(this.config.bodyBytes),
     ]);
-    const match = await this.server.waitForLine(/^listening (\d+)$/, 10_000);
-    this.endpoint = await guest.endpoint(Number(match[1]));
+    this.server = started.server;
+    this.endpoint = started.endpoint;
   }
 
   private async load(seconds: number, signal: AbortSignal): Promise<autocannon.Result> {

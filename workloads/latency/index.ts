@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { LatencyWorkloadConfig } from '../../harness/config/schema.ts';
 import type { Endpoint, Guest, GuestProcess, ProtectionReport } from '../../harness/testbeds/types.ts';
+import { startGuestServer } from '../guest-server.ts';
 import type {
   Measurement,
   MetricSpec,
@@ -62,9 +63,9 @@ class LatencyWorkload implements Workload {
   constructor(private readonly config: LatencyWorkloadConfig) {}
 
   async prepare(guest: Guest): Promise<void> {
-    this.server = guest.spawn([process.execPath, ECHO_SERVER, '--host', guest.bindAddress, '--port', '0']);
-    const match = await this.server.waitForLine(/^listening (\d+)$/, 10_000);
-    this.endpoint = await guest.endpoint(Number(match[1]), this.config.transport);
+    const started = await startGuestServer(guest, ECHO_SERVER, [], this.config.transport);
+    this.server = started.server;
+    this.endpoint = started.endpoint;
   }
 
   async trial(context: TrialContext): Promise<TrialResult> {
