@@ -33,10 +33,13 @@ export function formatComparison(c: Comparison): string {
       new Set([3, 4, 5, 6]),
     ),
   );
-  for (const run of c.incomparable)
+  // Name a few left-out runs; a results root with other matrices could list dozens.
+  for (const run of c.incomparable.slice(0, 3))
     out.push(
       `Left out run ${run.runId}: settings that change the numbers differ (${run.differs.join(', ')}).`,
     );
+  if (c.incomparable.length > 3)
+    out.push(`... and ${c.incomparable.length - 3} more runs left out for the same reason.`);
   for (const note of c.notes) out.push(`Note: ${note}.`);
   out.push(
     c.regressions > 0
