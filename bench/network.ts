@@ -122,29 +122,20 @@ async function phase(servers: Servers, protection: Protection | null, label: str
   const model: number[][] = [[], []];
   const deciles: number[][] = [];
   for (let r = 0; r < REPETITIONS; r++) {
-    const pp = await runPingPong({
+    const client = {
       endpoint: servers.echo,
-      transport: 'udp',
-      durationS: SECONDS,
+      transport: 'udp' as const,
       payloadBytes: 64,
       timeoutMs: 1000,
       signal,
-    });
+    };
+    const pp = await runPingPong({ ...client, durationS: SECONDS });
     ours[0]?.push(pp.histogram.getValueAtPercentile(50));
     ours[1]?.push(pp.histogram.getValueAtPercentile(99));
     const s = await sockperfPingPong(servers.echo);
     sock[0]?.push(s.p50);
     sock[1]?.push(s.p99);
-    const paced = await runPacedClient({
-      endpoint: servers.echo,
-      transport: 'udp',
-      ratePerS: 211,
-      warmupS: 0.5,
-      durationS: SECONDS,
-      payloadBytes: 64,
-      timeoutMs: 1000,
-      signal,
-    });
+    const paced = await runPacedClient({ ...client, ratePerS: 211, warmupS: 0.5, durationS: SECONDS });
     ours[2]?.push(paced.histogram.getValueAtPercentile(50));
     ours[3]?.push(paced.histogram.getValueAtPercentile(99));
     const p = await pingLoopback();

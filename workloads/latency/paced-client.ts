@@ -79,7 +79,7 @@ export async function runPacedClient(options: PacedOptions): Promise<PacedResult
     for (let i = 0; i < total; i++) {
       const due = t0 + i * periodMs;
       times.intended[i] = due;
-      await waitUntil(due, () => signal.aborted);
+      await waitUntil(due, signal);
       if (signal.aborted) throw new InterruptedError();
       const failure = channel.error();
       if (failure && transport === 'tcp') {

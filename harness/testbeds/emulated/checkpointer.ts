@@ -1,8 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { percentile } from '../../../analysis/stats.ts';
-import { monotonicMs } from '../../util/precise-wait.ts';
+import { monotonicMs, waitUntil } from '../../util/precise-wait.ts';
 import type { CheckpointRecord, CheckpointSummary, ProtectionReport } from '../types.ts';
-import { createEpochTimer } from './epoch-timer.ts';
 import type { Freezer } from './freezer.ts';
 import type { OutputCommitProxy } from './output-proxy.ts';
 import type { Replicator } from './replicator.ts';
@@ -16,7 +15,8 @@ const micros = (ms: number) => Math.round(ms * 1000);
  */
 export class Checkpointer {
   private readonly records: CheckpointRecord[] = [];
-  private readonly timer = createEpochTimer();
+  /** Aborted by stop(): a pending wait for the next epoch boundary returns at once. */
+  private readonly stopped = new AbortController();
   private stopping = false;
   private missedEpochs = 0;
   private startedAt = 0;
@@ -69,7 +69,7 @@ export class Checkpointer {
         boundary += skip;
         target = this.startedAt + boundary * this.intervalMs;
       }
-      await this.timer.waitUntil(target);
+      await waitUntil(target, this.stopped.signal);
       if (this.stopping) break;
       epoch++;
       const begin = monotonicMs();
@@ -107,7 +107,7 @@ export class Checkpointer {
   /** Stops after the checkpoint in progress, releases held output, and reports. */
   async stop(): Promise<ProtectionReport> {
     this.stopping = true;
-    this.timer.cancel();
+    this.stopped.abort();
     try {
       await this.loop;
     } finally {
