@@ -2,8 +2,6 @@ import { type MetricCell, PRIMARY_METRIC, type RunAnalysis } from '../analysis/a
 import { formatNumber, formatRatio } from './format.ts';
 import { textTable } from './table.ts';
 
-export { formatNumber };
-
 /** Besides each workload's primary metric, the console shows these. */
 const EXTRA_METRICS: Record<string, string[]> = { latency: ['rtt_p99_us'] };
 /** And for every protected cell, whether the checkpoint rate was what was asked, and the pause. */
