@@ -214,7 +214,7 @@ export async function benchNetwork(): Promise<void> {
     ],
     (line) => console.log(line),
   );
-  const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto' });
+  const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
   const facts = await testbed.probe();
   console.log(
     `network bench: emulated testbed, freezer ${facts.mechanisms.freezer}, controller ${facts.mechanisms.controllerPriority}; load average ${loadavg()

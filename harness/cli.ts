@@ -7,7 +7,7 @@ import { experimentCommand } from './commands/experiment.ts';
 import type { ExperimentFlags } from './commands/experiment-options.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { reportCommand } from './commands/report.ts';
-import { FREEZER_CHOICES, TESTBED_NAMES, WORKLOAD_NAMES } from './config/schema.ts';
+import { FREEZER_CHOICES, TESTBED_NAMES, TRACKING_CHOICES, WORKLOAD_NAMES } from './config/schema.ts';
 import { UserError } from './errors.ts';
 import { HARNESS_VERSION } from './version.ts';
 
@@ -42,6 +42,10 @@ program
   .option(
     '--freezer <kind>',
     `emulated testbed freezer: ${FREEZER_CHOICES.join(', ')} (default auto: best available)`,
+  )
+  .option(
+    '--tracking <kind>',
+    `emulated testbed dirty-page tracking: ${TRACKING_CHOICES.join(', ')} (default auto: best available; none: copy no memory)`,
   )
   .option('--dry-run', 'print every cell, trial count, order and ETA; start and write nothing')
   .option('--resume <run-dir|latest>', 'continue a stopped run: skip done trials, rerun the one in flight')

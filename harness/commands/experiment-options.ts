@@ -14,6 +14,7 @@ export interface ExperimentFlags {
   seed?: string;
   baseline?: boolean;
   freezer?: string;
+  tracking?: string;
   dryRun?: boolean;
   resume?: string;
   force?: boolean;
@@ -60,13 +61,19 @@ export function flagsLayer(flags: ExperimentFlags): LabeledLayer {
   if (flags.seed !== undefined) set(matrix, 'seed', 'matrix.seed', '--seed', numberOrText(flags.seed));
   if (flags.baseline === false) set(matrix, 'baseline', 'matrix.baseline', '--no-baseline', false);
   if (Object.keys(matrix).length) layer.matrix = matrix;
-  if (flags.testbed !== undefined || flags.freezer !== undefined) {
+  if (flags.testbed !== undefined || flags.freezer !== undefined || flags.tracking !== undefined) {
     const testbed: ConfigLayer = {};
     if (flags.testbed !== undefined) set(testbed, 'kind', 'testbed.kind', '--testbed', flags.testbed);
+    const emulated: ConfigLayer = {};
     if (flags.freezer !== undefined) {
-      testbed.emulated = { freezer: flags.freezer };
+      emulated.freezer = flags.freezer;
       sources.set('testbed.emulated.freezer', '--freezer');
     }
+    if (flags.tracking !== undefined) {
+      emulated.tracking = flags.tracking;
+      sources.set('testbed.emulated.tracking', '--tracking');
+    }
+    if (Object.keys(emulated).length) testbed.emulated = emulated;
     layer.testbed = testbed;
   }
   if (flags.results !== undefined) set(layer, 'results', 'results', '--results', flags.results);

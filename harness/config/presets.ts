@@ -32,12 +32,13 @@ export const MATRIX_PRESETS: Record<string, MatrixConfig> = { quick: QUICK_MATRI
 
 export const DEFAULT_CONFIG: Config = {
   matrix: QUICK_MATRIX,
-  testbed: { kind: 'emulated', emulated: { freezer: 'auto', priority: 'auto' } },
+  testbed: { kind: 'emulated', emulated: { freezer: 'auto', priority: 'auto', tracking: 'auto' } },
   workloads: {
     cpu: { threads: 1, maxPrime: 10_000 },
     // 211 requests/s: about 1000 RTT samples in a 5 s trial, and a period (4.74 ms) that divides no
     // checkpoint interval of the presets, so send times fall at every phase of the epoch.
     latency: { ratePerS: 211, payloadBytes: 32, timeoutMs: 2000, transport: 'tcp', closedLoopS: 2 },
+    memory: { workingSetMB: 64, dirtyPagesPerMs: 64 },
     http: { connections: 10, bodyBytes: 64, timeoutS: 10 },
   },
   retries: 1,

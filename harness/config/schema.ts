@@ -56,11 +56,19 @@ export const matrixSchema = z.strictObject({
     .max(2 ** 32 - 1, { error: 'expected at most 4294967295' }),
 });
 
+export const TRACKING_CHOICES = ['auto', 'uffd-wp', 'soft-dirty', 'full-compare', 'none'] as const;
+
 export const emulatedSchema = z.strictObject({
   /** How the guest is paused; `auto` takes the best the host offers and records it. */
   freezer: z.enum(FREEZER_CHOICES, { error: `expected one of ${FREEZER_CHOICES.join(', ')}` }),
   /** Scheduling priority of the checkpoint controller; `auto` takes the best permitted. */
   priority: z.enum(PRIORITY_CHOICES, { error: `expected one of ${PRIORITY_CHOICES.join(', ')}` }),
+  /**
+   * How written guest pages are found at each checkpoint (copied to the backup process); `auto`
+   * takes the best that works here; `none` copies no memory (the checkpoint commits at the end of
+   * its pause: the cost of pausing and output commit alone).
+   */
+  tracking: z.enum(TRACKING_CHOICES, { error: `expected one of ${TRACKING_CHOICES.join(', ')}` }),
 });
 
 export const testbedSchema = z.strictObject({
@@ -85,6 +93,13 @@ export const latencyWorkloadSchema = z.strictObject({
   closedLoopS: z.number().min(0).max(600),
 });
 
+export const memoryWorkloadSchema = z.strictObject({
+  /** Pages the dirtier maps and writes at random, in MB (Remus's page-dirtier microbenchmark). */
+  workingSetMB: z.number().int().min(1).max(65_536),
+  /** Pages written per millisecond; 0 writes as fast as the CPU allows. */
+  dirtyPagesPerMs: z.number().int().min(0).max(100_000),
+});
+
 export const httpWorkloadSchema = z.strictObject({
   /** Concurrent keep-alive connections of autocannon (each one closed-loop, pipelining 1). */
   connections: z.number().int().min(1).max(1000),
@@ -99,6 +114,7 @@ export const configSchema = z.strictObject({
   testbed: testbedSchema,
   workloads: z.strictObject({
     cpu: cpuWorkloadSchema,
+    memory: memoryWorkloadSchema,
     latency: latencyWorkloadSchema,
     http: httpWorkloadSchema,
   }),
@@ -119,4 +135,5 @@ export type MatrixConfig = z.infer<typeof matrixSchema>;
 export type EmulatedConfig = z.infer<typeof emulatedSchema>;
 export type CpuWorkloadConfig = z.infer<typeof cpuWorkloadSchema>;
 export type LatencyWorkloadConfig = z.infer<typeof latencyWorkloadSchema>;
+export type MemoryWorkloadConfig = z.infer<typeof memoryWorkloadSchema>;
 export type HttpWorkloadConfig = z.infer<typeof httpWorkloadSchema>;

@@ -16,5 +16,28 @@ export function protectionMeasurements(
     { metric: 'freeze_p50_us', value: s.freezeUs.p50, unit: 'µs', better: 'lower' },
     { metric: 'phase_error_p50_us', value: s.phaseErrorUs.p50, unit: 'µs', better: 'info' },
     { metric: 'phase_error_p99_us', value: s.phaseErrorUs.p99, unit: 'µs', better: 'info' },
+    ...(s.memory ? memoryRows(s.memory) : []),
+  ];
+}
+
+/** Memory replication per checkpoint, over the checkpoints after the first (a full copy). */
+function memoryRows(m: NonNullable<CheckpointSummary['memory']>) {
+  const row = (metric: string, value: number, unit: string, better: Better) => ({
+    metric,
+    value,
+    unit,
+    better,
+  });
+  return [
+    row('scan_p50_us', m.scanUs.p50, 'µs', 'lower'),
+    row('scan_p99_us', m.scanUs.p99, 'µs', 'lower'),
+    row('gather_p50_us', m.gatherUs.p50, 'µs', 'lower'),
+    row('gather_p99_us', m.gatherUs.p99, 'µs', 'lower'),
+    row('dirty_pages_p50', m.dirtyPages.p50, 'pages', 'info'),
+    row('dirty_pages_p99', m.dirtyPages.p99, 'pages', 'info'),
+    row('ship_ack_p50_us', m.shipAckUs.p50, 'µs', 'lower'),
+    row('ship_ack_p99_us', m.shipAckUs.p99, 'µs', 'lower'),
+    row('first_copy_bytes', m.firstCopyBytes, 'bytes', 'info'),
+    row('copied_bytes', m.copiedBytes, 'bytes', 'info'),
   ];
 }

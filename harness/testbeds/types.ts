@@ -63,6 +63,19 @@ export interface CheckpointRecord {
   commitUs: number;
   /** Guest output bytes released by this commit. */
   releasedBytes: number;
+  /** With memory replication (commitUs is then ship + ack): parts of the capture, and its size. */
+  scanUs?: number;
+  gatherUs?: number;
+  dirtyPages?: number;
+  copiedBytes?: number;
+  ranges?: number;
+  processes?: number;
+}
+
+/** p50 and p99 of a per-checkpoint series. */
+export interface Spread {
+  p50: number;
+  p99: number;
 }
 
 export interface CheckpointSummary {
@@ -77,11 +90,27 @@ export interface CheckpointSummary {
   freezeUs: { p50: number; p99: number };
   phaseErrorUs: { p50: number; p99: number };
   releasedBytes: number;
+  /** With memory replication, over the checkpoints after the first (which copies everything). */
+  memory?: {
+    scanUs: Spread;
+    gatherUs: Spread;
+    dirtyPages: Spread;
+    shipAckUs: Spread;
+    firstCopyBytes: number;
+    copiedBytes: number;
+  };
 }
 
 export interface ProtectionReport {
   summary: CheckpointSummary;
   checkpoints: CheckpointRecord[];
+  /** With memory replication: mechanisms, processes seen, processes that could not be tracked. */
+  replication?: {
+    mechanism: string;
+    attachFailures: string[];
+    processesSeen: number;
+    stagingBytes: number;
+  };
 }
 
 /** A running replication of the guest; resolves from `protect` after the first checkpoint committed. */

@@ -84,10 +84,10 @@ describe('--dry-run', () => {
       results,
     ]);
     expect(code).toBe(0);
-    expect(output).toMatch(/24 cells, 90 trials to run, 30 not runnable/);
+    expect(output).toMatch(/24 cells, 120 trials to run;/);
     expect(output).toMatch(/latency@400ms\s+checkpoint every 400 ms\s+5 trials/);
-    expect(output).toMatch(/memory@baseline .*NOT RUNNABLE: not built yet/);
-    expect(output).toMatch(/ {2}90\. /);
+    expect(output).toMatch(/memory@baseline\s+baseline \(unreplicated\)\s+5 trials/);
+    expect(output).toMatch(/ {2}120\. /);
     expect(output).toMatch(/ETA: \d+m/);
     expect(existsSync(results)).toBe(false);
   });

@@ -7,7 +7,7 @@ import type { GuestSession } from '../../harness/testbeds/types.ts';
 import { latencyWorkload } from '../../workloads/latency/index.ts';
 import { leftoverCgroups, leftoverGuestProcesses } from '../helpers/cli.ts';
 
-const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto' });
+const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
 afterAll(() => testbed.dispose());
 
 /** One latency trial of `seconds` on a fresh guest, protected at `intervalMs` or not. */

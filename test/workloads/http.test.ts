@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EmulatedTestbed } from '../../harness/testbeds/emulated/index.ts';
 import { httpWorkload } from '../../workloads/http/index.ts';
 
-const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto' });
+const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
 afterAll(() => testbed.dispose());
 
 async function httpTrial(intervalMs: number | null, connections: number) {

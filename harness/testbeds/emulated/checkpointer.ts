@@ -80,7 +80,7 @@ export class Checkpointer {
       await nextTurn();
       this.proxy.seal(epoch);
       const captureStart = monotonicMs();
-      this.replicator.capture(epoch);
+      const copied = this.replicator.capture(epoch);
       const captured = monotonicMs();
       this.freezer.thaw();
       const thawed = monotonicMs();
@@ -99,6 +99,7 @@ export class Checkpointer {
         pauseUs: micros(thawed - begin),
         commitUs: micros(committed - thawed),
         releasedBytes,
+        ...(copied ?? {}),
       });
       if (epoch === 1) onFirstCommit();
     }
@@ -118,7 +119,13 @@ export class Checkpointer {
   }
 
   summary(): CheckpointSummary {
-    const series = (key: 'pauseUs' | 'freezeUs' | 'phaseErrorUs') => this.records.map((r) => r[key]);
+    const series = (
+      key: 'pauseUs' | 'freezeUs' | 'phaseErrorUs' | 'scanUs' | 'gatherUs' | 'dirtyPages' | 'commitUs',
+    ) => this.records.map((r) => r[key] ?? 0);
+    const spread = (values: number[]) => ({ p50: percentile(values, 50), p99: percentile(values, 99) });
+    // The first checkpoint copies everything: the steady state is what follows it.
+    const steady = this.records.length > 1 ? this.records.slice(1) : this.records;
+    const replicated = this.records.some((r) => r.copiedBytes !== undefined);
     const pauses = series('pauseUs');
     const protectedSeconds = ((this.stoppedAt || monotonicMs()) - this.startedAt) / 1000;
     return {
@@ -135,6 +142,18 @@ export class Checkpointer {
         p99: percentile(series('phaseErrorUs'), 99),
       },
       releasedBytes: this.records.reduce((sum, r) => sum + r.releasedBytes, 0),
+      ...(replicated
+        ? {
+            memory: {
+              scanUs: spread(steady.map((r) => r.scanUs ?? 0)),
+              gatherUs: spread(steady.map((r) => r.gatherUs ?? 0)),
+              dirtyPages: spread(steady.map((r) => r.dirtyPages ?? 0)),
+              shipAckUs: spread(steady.map((r) => r.commitUs)),
+              firstCopyBytes: this.records[0]?.copiedBytes ?? 0,
+              copiedBytes: this.records.reduce((sum, r) => sum + (r.copiedBytes ?? 0), 0),
+            },
+          }
+        : {}),
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { Endpoint, ProtectionReport, Transport } from '../types.ts';
 import type { FreezerTarget } from './freezer.ts';
+import type { MemoryPlan } from './memory/choose.ts';
 
 /**
  * Requests from the harness to the checkpoint controller process (over Node's IPC channel), and
@@ -9,7 +10,7 @@ export type ControllerRequest =
   | { type: 'init'; target: FreezerTarget }
   | { type: 'addGroup'; pgid: number }
   | { type: 'forward'; upstream: Endpoint; listenHost: string; transport: Transport }
-  | { type: 'protect'; intervalMs: number }
+  | { type: 'protect'; intervalMs: number; memory: MemoryPlan | null }
   | { type: 'unprotect' }
   | { type: 'shutdown' };
 

@@ -7,12 +7,23 @@
 import { Checkpointer } from './checkpointer.ts';
 import type { ControllerRequest, ReplyEnvelope, RequestEnvelope } from './controller-protocol.ts';
 import { type Freezer, openFreezer } from './freezer.ts';
+import { BackupLink } from './memory/backup-link.ts';
+import { buildMechanisms } from './memory/choose.ts';
+import { MemoryReplicator } from './memory/memory-replicator.ts';
 import { OutputCommitProxy } from './output-proxy.ts';
-import { commitAtEndOfPause } from './replicator.ts';
+import { commitAtEndOfPause, type Replicator } from './replicator.ts';
 
 const proxy = new OutputCommitProxy();
 let freezer: Freezer | null = null;
 let checkpointer: Checkpointer | null = null;
+/** The protection's memory replicator (and its backup process), or null without memory copy. */
+let memory: MemoryReplicator | null = null;
+
+async function closeMemory(): Promise<void> {
+  const closing = memory;
+  memory = null;
+  await closing?.close();
+}
 
 function send(reply: ReplyEnvelope): void {
   process.send?.(reply);
@@ -41,15 +52,39 @@ async function handle(request: ControllerRequest): Promise<unknown> {
       if (!freezer) throw new Error('protect before init');
       if (checkpointer) throw new Error('already protected');
       const started = performance.now();
-      checkpointer = new Checkpointer(freezer, proxy, commitAtEndOfPause, request.intervalMs);
-      await checkpointer.start();
+      let replicator: Replicator = commitAtEndOfPause;
+      try {
+        if (request.memory) {
+          const { tracker, gatherer } = buildMechanisms(request.memory);
+          const activeFreezer = freezer;
+          memory = new MemoryReplicator(
+            () => activeFreezer.members(),
+            tracker,
+            gatherer,
+            await BackupLink.start(),
+          );
+          memory.prepare();
+          replicator = memory;
+        }
+        checkpointer = new Checkpointer(freezer, proxy, replicator, request.intervalMs);
+        await checkpointer.start();
+      } catch (error) {
+        checkpointer = null;
+        await closeMemory();
+        throw error;
+      }
       return { firstCommitMs: Number((performance.now() - started).toFixed(3)) };
     }
     case 'unprotect': {
       if (!checkpointer) throw new Error('not protected');
-      const report = await checkpointer.stop();
-      checkpointer = null;
-      return report;
+      try {
+        const report = await checkpointer.stop();
+        if (memory) report.replication = { ...memory.notes, mechanism: memory.mechanism };
+        return report;
+      } finally {
+        checkpointer = null;
+        await closeMemory();
+      }
     }
     case 'shutdown':
       await shutdown();
@@ -65,6 +100,7 @@ async function shutdown(): Promise<void> {
   }
   checkpointer = null;
   thawGuest();
+  await closeMemory().catch(() => {});
   await proxy.close();
   freezer?.close();
   freezer = null;

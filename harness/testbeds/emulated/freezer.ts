@@ -22,6 +22,8 @@ export interface Freezer {
   thaw(): void;
   /** A new process group in the guest (SIGSTOP mode only; cgroups include new processes themselves). */
   addGroup(pgid: number): void;
+  /** The guest's processes now (memory replication tracks each). */
+  members(): number[];
   close(): void;
 }
 
@@ -61,7 +63,7 @@ class Cgroup2Freezer implements Freezer {
   readonly kind = 'cgroup2';
   private readonly control: number;
   private readonly events: ReturnType<typeof reader>;
-  constructor(dir: string) {
+  constructor(private readonly dir: string) {
     this.control = openSync(join(dir, 'cgroup.freeze'), 'w');
     this.events = reader(join(dir, 'cgroup.events'));
   }
@@ -73,6 +75,9 @@ class Cgroup2Freezer implements Freezer {
     writeSync(this.control, '0', 0);
   }
   addGroup(): void {}
+  members(): number[] {
+    return cgroupProcs(this.dir);
+  }
   close(): void {
     closeSync(this.control);
     this.events.close();
@@ -84,7 +89,7 @@ class Cgroup1Freezer implements Freezer {
   readonly kind = 'cgroup1';
   private readonly control: number;
   private readonly state: ReturnType<typeof reader>;
-  constructor(dir: string) {
+  constructor(private readonly dir: string) {
     this.control = openSync(join(dir, 'freezer.state'), 'w');
     this.state = reader(join(dir, 'freezer.state'));
   }
@@ -96,6 +101,9 @@ class Cgroup1Freezer implements Freezer {
     writeSync(this.control, 'THAWED', 0);
   }
   addGroup(): void {}
+  members(): number[] {
+    return cgroupProcs(this.dir);
+  }
   close(): void {
     closeSync(this.control);
     this.state.close();
@@ -118,14 +126,26 @@ function readText(path: string): string | null {
   }
 }
 
-/** Every thread of every process in the given process groups. */
-function tasksOf(pgids: ReadonlySet<number>): string[] {
-  const tasks: string[] = [];
+function cgroupProcs(dir: string): number[] {
+  return (readText(join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean).map(Number);
+}
+
+/** Every process in the given process groups. */
+function processesOf(pgids: ReadonlySet<number>): number[] {
+  const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readText(`/proc/${entry}/stat`);
     const parsed = stat ? parseStat(stat) : null;
-    if (!parsed || !pgids.has(parsed.pgrp)) continue;
+    if (parsed && pgids.has(parsed.pgrp)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Every thread of every process in the given process groups. */
+function tasksOf(pgids: ReadonlySet<number>): string[] {
+  const tasks: string[] = [];
+  for (const entry of processesOf(pgids)) {
     try {
       for (const tid of readdirSync(`/proc/${entry}/task`)) tasks.push(`/proc/${entry}/task/${tid}/stat`);
     } catch {
@@ -172,6 +192,9 @@ class SigstopFreezer implements Freezer {
   }
   thaw(): void {
     this.signal('SIGCONT');
+  }
+  members(): number[] {
+    return processesOf(this.pgids);
   }
   close(): void {}
 }

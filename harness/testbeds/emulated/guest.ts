@@ -19,6 +19,7 @@ import { CGROUP_PREFIX, destroyCgroup } from './cgroup.ts';
 import { ControllerClient } from './controller-client.ts';
 import type { FreezerTarget } from './freezer.ts';
 import type { FreezerChoice } from './freezer-choice.ts';
+import type { MemoryPlan } from './memory/choose.ts';
 import type { PriorityPlan } from './priority.ts';
 
 /** Environment marker on every guest process and controller: lets tests and sweeps find leftovers. */
@@ -114,6 +115,8 @@ export interface SessionOptions {
   label: string;
   freezer: FreezerChoice;
   priority: PriorityPlan;
+  /** Memory replication mechanisms, or null to copy no memory. */
+  memory: MemoryPlan | null;
 }
 
 /**
@@ -223,14 +226,16 @@ export class EmulatedGuestSession implements GuestSession {
     if (this.protection) throw new Error('the guest is already protected');
     const controller = this.controller;
     let report: Promise<ProtectionReport> | null = null;
-    const protection: Promise<Protection> = controller.request({ type: 'protect', intervalMs }).then(() => ({
-      stop: () => {
-        report ??= controller.request({ type: 'unprotect' }).finally(() => {
-          if (this.protection === protection) this.protection = null;
-        });
-        return report;
-      },
-    }));
+    const protection: Promise<Protection> = controller
+      .request({ type: 'protect', intervalMs, memory: this.options.memory })
+      .then(() => ({
+        stop: () => {
+          report ??= controller.request({ type: 'unprotect' }).finally(() => {
+            if (this.protection === protection) this.protection = null;
+          });
+          return report;
+        },
+      }));
     this.protection = protection;
     return protection;
   }

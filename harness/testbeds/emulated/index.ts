@@ -3,8 +3,22 @@ import type { GuestSession, Testbed, TestbedFacts } from '../types.ts';
 import { findCgroupMounts, sweepStaleCgroups } from './cgroup.ts';
 import { chooseFreezer, type FreezerChoice } from './freezer-choice.ts';
 import { EmulatedGuestSession } from './guest.ts';
+import { chooseMemoryMechanisms, type MemoryPlan } from './memory/choose.ts';
 import { choosePriority, type PriorityPlan } from './priority.ts';
 import { commitAtEndOfPause } from './replicator.ts';
+
+const TRACKING_DETAILS: Record<string, string> = {
+  'uffd-wp':
+    'userfaultfd write-protect (async) + PAGEMAP_SCAN; the userfaultfd is created in each guest process by ptrace syscall injection and moved out with pidfd_getfd',
+  'soft-dirty': 'soft-dirty bits: clear_refs = 4, then pagemap bit 55 per page',
+  'full-compare':
+    'every populated page read at each checkpoint and compared with a shadow copy (O(working set))',
+};
+const COPY_DETAILS: Record<string, string> = {
+  process_vm_readv:
+    'process_vm_readv (koffi), up to 1024 ranges per call, into a staging buffer during the pause',
+  'proc-pid-mem': 'pread of /proc/PID/mem, one call per range, into a staging buffer during the pause',
+};
 
 /**
  * The embedded default testbed: Remus's mechanism applied to a process tree on this host (periodic
@@ -13,7 +27,7 @@ import { commitAtEndOfPause } from './replicator.ts';
  */
 export class EmulatedTestbed implements Testbed {
   readonly name = 'emulated';
-  private chosen: { freezer: FreezerChoice; priority: PriorityPlan } | null = null;
+  private chosen: { freezer: FreezerChoice; priority: PriorityPlan; memory: MemoryPlan | null } | null = null;
   private sessions = 0;
   private readonly live = new Set<GuestSession>();
 
@@ -24,13 +38,46 @@ export class EmulatedTestbed implements Testbed {
     const swept = await sweepStaleCgroups(mounts);
     const freezer = chooseFreezer(this.config.freezer, mounts);
     const priority = await choosePriority(this.config.priority);
-    this.chosen = { freezer, priority };
+    const memory =
+      this.config.tracking === 'none' ? null : await chooseMemoryMechanisms(this.config.tracking);
+    this.chosen = { freezer, priority, memory };
+    const replication: {
+      mechanisms: Record<string, string>;
+      details: Record<string, string>;
+      caveats: string[];
+    } = memory
+      ? {
+          mechanisms: {
+            replication: 'memory',
+            dirtyTracking: memory.tracking,
+            copy: memory.copy,
+            backup: 'process-tcp',
+          },
+          details: {
+            replication:
+              'dirty guest pages copied during each pause, shipped after the thaw to a backup process that applies them to its replica and acks; output released on the ack',
+            dirtyTracking: TRACKING_DETAILS[memory.tracking] as string,
+            copy: COPY_DETAILS[memory.copy] as string,
+            backup: 'a separate Node process on this host, over loopback TCP; one replica per guest process',
+          },
+          caveats: [
+            "Only the guest processes' writable memory is replicated (no kernel state such as sockets or files); a process is copied in full at its first checkpoints.",
+            'Pages a guest process discards (MADV_DONTNEED) keep their last content in the replica until written again.',
+          ],
+        }
+      : {
+          mechanisms: { replication: 'none' },
+          details: { replication: commitAtEndOfPause.mechanism },
+          caveats: [
+            'Checkpoints copy no memory (testbed.emulated.tracking = none): each commits at the end of its pause.',
+          ],
+        };
     return {
       name: this.name,
       mechanisms: {
         freezer: freezer.kind,
         controllerPriority: priority.kind,
-        replication: 'none',
+        ...replication.mechanisms,
         outputCommit: 'tcp-proxy',
         epochSchedule: 'absolute',
         network: 'loopback',
@@ -38,15 +85,15 @@ export class EmulatedTestbed implements Testbed {
       details: {
         freezer: freezer.description,
         controllerPriority: priority.description,
-        replication: commitAtEndOfPause.mechanism,
+        ...replication.details,
         outputCommit: 'TCP proxy: guest output held per epoch, released when the checkpoint commits',
         epochSchedule: 'checkpoints at t0 + k * interval (Remus paper); setTimeout, then event-loop turns',
         network: 'loopback (127.0.0.1), every guest port reached through the output-commit proxy',
       },
-      fallbacks: [...freezer.fallbacks, ...priority.fallbacks],
+      fallbacks: [...freezer.fallbacks, ...priority.fallbacks, ...(memory?.fallbacks ?? [])],
       caveats: [
         'Only payload bytes are held by the proxy; TCP handshakes and ACKs are not (the host kernel terminates TCP).',
-        'Checkpoints copy no memory yet: each commits at the end of its pause (memory replication: issue 4).',
+        ...replication.caveats,
         ...(swept.length ? [`Removed stale cgroups of an earlier crashed run: ${swept.join(', ')}`] : []),
       ],
     };
@@ -54,7 +101,11 @@ export class EmulatedTestbed implements Testbed {
 
   async startGuest(options: { label: string }): Promise<GuestSession> {
     if (!this.chosen) await this.probe();
-    const chosen = this.chosen as { freezer: FreezerChoice; priority: PriorityPlan };
+    const chosen = this.chosen as {
+      freezer: FreezerChoice;
+      priority: PriorityPlan;
+      memory: MemoryPlan | null;
+    };
     const label = `${options.label.replace(/[^A-Za-z0-9_.-]/g, '_')}-${++this.sessions}`;
     const session = await EmulatedGuestSession.start({ label, ...chosen });
     this.live.add(session);

@@ -1,0 +1,107 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { MemoryWorkloadConfig } from '../../harness/config/schema.ts';
+import { InterruptedError } from '../../harness/errors.ts';
+import { buildCProgram } from '../../harness/setup/guest-programs.ts';
+import type { Guest, GuestProcess } from '../../harness/testbeds/types.ts';
+import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
+import { type Progress, parseProgress } from './progress.ts';
+
+const DIRTIER_SOURCE = fileURLToPath(new URL('./guest/dirtier.c', import.meta.url));
+/** The dirtier runs for the whole trial; this only bounds it if the harness dies. */
+const DIRTIER_MAX_S = 3600;
+
+/** Waits `ms`; a Ctrl-C (the trial's signal) ends the wait with InterruptedError. */
+async function wait(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    throw new InterruptedError();
+  }
+}
+
+const METRICS: MetricSpec[] = [
+  {
+    name: 'pages_per_s',
+    unit: 'pages/s',
+    better: 'higher',
+    headline: true,
+    label: 'dirtier pages written/s',
+  },
+  { name: 'missed_ticks_per_s', unit: '1/s', better: 'lower' },
+];
+
+/**
+ * Remus's page dirtier in the guest: a working set written at random at a set rate (pages per
+ * ms). The replication cost shows as pages per second below the configured rate (the guest is
+ * paused) and, on the protection's side, as copied pages and pause time per checkpoint.
+ */
+export function memoryWorkload(config: MemoryWorkloadConfig): WorkloadModule {
+  return {
+    name: 'memory',
+    description: `page dirtier in the guest: ${config.workingSetMB} MB working set, ${config.dirtyPagesPerMs || 'max'} pages/ms`,
+    metrics: METRICS,
+    requiredTools: [
+      { command: 'cc', debianPackage: 'build-essential', neededBy: 'the memory workload (page dirtier)' },
+    ],
+    create: () => new MemoryWorkload(config),
+  };
+}
+
+class MemoryWorkload implements Workload {
+  readonly name = 'memory';
+  readonly metrics = METRICS;
+  private dirtier: GuestProcess | null = null;
+  private progressFile = '';
+
+  constructor(private readonly config: MemoryWorkloadConfig) {}
+
+  /** Starts the dirtier before protection, so that touching the working set is not measured. */
+  async prepare(guest: Guest): Promise<void> {
+    const binary = await buildCProgram(DIRTIER_SOURCE);
+    this.progressFile = join(tmpdir(), `remus-bench-dirtier-${process.pid}-${Date.now()}.progress`);
+    const argv = [
+      binary,
+      String(this.config.workingSetMB),
+      String(this.config.dirtyPagesPerMs),
+      String(DIRTIER_MAX_S),
+    ];
+    this.dirtier = guest.spawn([...argv, '-', '-', this.progressFile]);
+    await this.dirtier.waitForLine(/^ready /, 60_000 + this.config.workingSetMB * 20);
+  }
+
+  private async progress(guest: Guest): Promise<Progress> {
+    const result = await guest.exec(['cat', this.progressFile], { timeoutMs: 10_000 });
+    const parsed = parseProgress(result.stdout);
+    if (!parsed)
+      throw new Error(`the page dirtier wrote no progress to ${this.progressFile}: ${result.stderr.trim()}`);
+    return parsed;
+  }
+
+  async trial(context: TrialContext): Promise<TrialResult> {
+    await wait(context.warmupS * 1000, context.signal);
+    const first = await this.progress(context.guest);
+    await wait(context.durationS * 1000, context.signal);
+    const last = await this.progress(context.guest);
+    if (context.signal.aborted) throw new InterruptedError();
+    const seconds = last.elapsedS - first.elapsedS;
+    if (seconds <= 0) throw new Error('the page dirtier made no progress during the measurement');
+    return {
+      measurements: [
+        { metric: 'pages_per_s', value: Math.round((last.pagesWritten - first.pagesWritten) / seconds) },
+        {
+          metric: 'missed_ticks_per_s',
+          value: Number(((last.missedTicks - first.missedTicks) / seconds).toFixed(2)),
+        },
+      ],
+      artifacts: [],
+    };
+  }
+
+  async teardown(): Promise<void> {
+    await this.dirtier?.kill();
+    this.dirtier = null;
+  }
+}
