@@ -234,6 +234,11 @@ export class MemoryReplicator implements Replicator {
     await acked;
   }
 
+  /** The ranges the last capture copied from process `pid` (for verification). */
+  lastCopied(pid: number): RangeList | undefined {
+    return this.processes.get(pid)?.ranges;
+  }
+
   /** Bytes of writable memory the replica covers, per process (for the summary). */
   coveredBytes(): number {
     let sum = 0;
