@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCProgram } from '../../harness/setup/guest-programs.ts';
 import { findCgroupMounts, readPids } from '../../harness/testbeds/emulated/cgroup.ts';
 import { type Freezer, openFreezer } from '../../harness/testbeds/emulated/freezer.ts';
