@@ -38,7 +38,7 @@ export const DEFAULT_CONFIG: Config = {
     // 211 requests/s: about 1000 RTT samples in a 5 s trial, and a period (4.74 ms) that divides no
     // checkpoint interval of the presets, so send times fall at every phase of the epoch.
     latency: { ratePerS: 211, payloadBytes: 32, timeoutMs: 2000, transport: 'tcp', closedLoopS: 2 },
-    memory: { workingSetMB: 64, dirtyPagesPerMs: 64 },
+    memory: { program: 'dirtier', workingSetMB: 64, dirtyPagesPerMs: 64 },
     http: { connections: 10, bodyBytes: 64, timeoutS: 10 },
   },
   retries: 1,

@@ -94,7 +94,13 @@ export const latencyWorkloadSchema = z.strictObject({
 });
 
 export const memoryWorkloadSchema = z.strictObject({
-  /** Pages the dirtier maps and writes at random, in MB (Remus's page-dirtier microbenchmark). */
+  /**
+   * `dirtier`: Remus's page-dirtier microbenchmark (random pages of the working set at a set rate);
+   * `sysbench`: `sysbench memory` writing a block of the working set's size sequentially, as fast
+   * as it can (every page dirty at every checkpoint: the worst case).
+   */
+  program: z.enum(['dirtier', 'sysbench'], { error: 'expected dirtier or sysbench' }),
+  /** Pages the program writes, in MB. */
   workingSetMB: z.number().int().min(1).max(65_536),
   /** Pages written per millisecond; 0 writes as fast as the CPU allows. */
   dirtyPagesPerMs: z.number().int().min(0).max(100_000),

@@ -31,7 +31,7 @@ import type { TrackingKind } from '../../harness/testbeds/emulated/memory/tracke
  */
 const DIRTIER = fileURLToPath(new URL('../../workloads/memory/guest/dirtier.c', import.meta.url));
 const cgroupRoot = findCgroupMounts().v2;
-const EPOCHS = 14;
+const EPOCHS = 16;
 
 async function support(kind: TrackingKind): Promise<string | null> {
   try {
@@ -121,10 +121,14 @@ describe.skipIf(!cgroupRoot || process.getuid?.() !== 0)('memory replication (ro
           let truthPages = 0;
           let lateProcess = 0;
           for (let epoch = 1; epoch <= EPOCHS; epoch++) {
-            if (epoch === 5) {
-              // A process that joins the guest while it is protected: picked up, copied in full once.
-              const late = startInCgroup([dirtier, '4', '10', '30']);
-              await new Promise((resolve) => late.stdout?.once('data', resolve));
+            if (epoch === 3) {
+              // A process that joins the guest while it is protected (picked up, copied in full
+              // once), then execs while tracked (memory replaced: detected, copied in full again).
+              const script = 'echo $$ > "$0" && sleep 0.15 && exec "$@"';
+              const late = spawn('sh', ['-c', script, join(dir, 'cgroup.procs'), dirtier, '4', '10', '30'], {
+                stdio: ['ignore', 'pipe', 'inherit'],
+              });
+              started.push(late);
               lateProcess = late.pid as number;
             }
             await new Promise((resolve) => setTimeout(resolve, 30));
@@ -156,7 +160,9 @@ describe.skipIf(!cgroupRoot || process.getuid?.() !== 0)('memory replication (ro
               expect(replicas[pid], `epoch ${epoch}: process ${pid} replica`).toEqual(regions);
             }
           }
-          expect(lateProcess).toBeGreaterThan(0);
+          expect(readFileSync(`/proc/${lateProcess}/comm`, 'utf8').trim(), "the late process exec'd").toBe(
+            'dirtier',
+          );
           expect(truthPages).toBeGreaterThan(1000);
           console.log(
             `${kind}: ${truthPages} logged pages, recall 1.0, ${falsePositives} false positives (epochs 3-${EPOCHS})`,

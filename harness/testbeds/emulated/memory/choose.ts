@@ -78,8 +78,14 @@ async function probeUffd(): Promise<string | null> {
     try {
       const regions = readWritableRegions(pid);
       tracker.attach(regions);
-      const out = new RangeList();
-      if (!tracker.collect(regions, [], out)) throw new Error('PAGEMAP_SCAN refused the registered regions');
+      const pagemap = new PagemapReader(pid);
+      try {
+        if (!tracker.collect(regions, [], new RangeList(), pagemap)) {
+          throw new Error('PAGEMAP_SCAN refused the registered regions');
+        }
+      } finally {
+        pagemap.close();
+      }
     } finally {
       tracker.close();
     }

@@ -1,5 +1,5 @@
 import type { Gatherer } from './gather.ts';
-import { PagemapReader } from './pagemap.ts';
+import type { PagemapReader } from './pagemap.ts';
 import { RangeList } from './ranges.ts';
 import { PAGE_SIZE, type Region } from './regions.ts';
 import { ProcessReplica } from './replica.ts';
@@ -21,7 +21,6 @@ export class FullCompareTracker implements DirtyTracker {
 }
 
 class CompareProcessTracker implements ProcessTracker {
-  private pagemap: PagemapReader | null = null;
   private readonly shadow = new ProcessReplica();
   private readonly populated = new RangeList();
   private scratch = Buffer.alloc(0);
@@ -32,15 +31,18 @@ class CompareProcessTracker implements ProcessTracker {
   ) {}
 
   attach(regions: readonly Region[]): void {
-    this.close();
-    this.pagemap = new PagemapReader(this.pid);
     this.shadow.setLayout(regions);
   }
 
-  collect(regions: readonly Region[], _added: readonly Region[], out: RangeList): boolean {
+  collect(
+    regions: readonly Region[],
+    _added: readonly Region[],
+    out: RangeList,
+    pagemap: PagemapReader,
+  ): boolean {
     this.shadow.setLayout(regions);
     this.populated.clear();
-    (this.pagemap as PagemapReader).populated(regions, this.populated);
+    pagemap.populated(regions, this.populated);
     if (this.scratch.length < this.populated.bytes) this.scratch = Buffer.alloc(this.populated.bytes);
     this.gatherer.gather(this.pid, this.populated, this.scratch, 0);
     let at = 0;
@@ -58,8 +60,5 @@ class CompareProcessTracker implements ProcessTracker {
     return true;
   }
 
-  close(): void {
-    this.pagemap?.close();
-    this.pagemap = null;
-  }
+  close(): void {}
 }

@@ -29,7 +29,6 @@ interface GuestProcessEntry {
   pid: number;
   state: ProcessState;
   tracker: ProcessTracker;
-  pagemap: PagemapReader;
   /** Layout as of the last checkpoint, and whether the backup has it. */
   regions: Region[];
   layoutSent: boolean;
@@ -79,7 +78,9 @@ export class MemoryReplicator implements Replicator {
       try {
         entry.regions = readWritableRegions(pid);
         const all = new RangeList();
-        entry.pagemap.populated(entry.regions, all);
+        const pagemap = new PagemapReader(pid);
+        pagemap.populated(entry.regions, all);
+        pagemap.close();
         populated += all.bytes;
       } catch {
         // exited meanwhile
@@ -101,17 +102,10 @@ export class MemoryReplicator implements Replicator {
   private entry(pid: number): GuestProcessEntry | null {
     let entry = this.processes.get(pid);
     if (entry) return entry;
-    let pagemap: PagemapReader;
-    try {
-      pagemap = new PagemapReader(pid);
-    } catch {
-      return null; // exited before we saw it
-    }
     entry = {
       pid,
       state: 'new',
       tracker: this.tracker.forProcess(pid),
-      pagemap,
       regions: [],
       layoutSent: false,
       ranges: new RangeList(),
@@ -136,7 +130,6 @@ export class MemoryReplicator implements Replicator {
 
   private forget(entry: GuestProcessEntry): void {
     entry.tracker.close();
-    entry.pagemap.close();
     this.processes.delete(entry.pid);
   }
 
@@ -159,7 +152,10 @@ export class MemoryReplicator implements Replicator {
       if (!entry) continue;
       const scanStart = monotonicMs();
       let regions: Region[];
+      let pagemap: PagemapReader;
       try {
+        // Opened afresh at each checkpoint: after an exec, a kept descriptor shows the dead memory.
+        pagemap = new PagemapReader(pid);
         regions = readWritableRegions(pid);
       } catch {
         continue; // exited since the listing; reported as gone next time
@@ -171,22 +167,10 @@ export class MemoryReplicator implements Replicator {
       }
       const added = uncovered(regions, entry.regions);
       const ranges = entry.ranges;
-      ranges.clear();
-      if (entry.state === 'tracked') {
-        if (!entry.tracker.collect(regions, added, ranges)) {
-          // The process replaced its memory (exec): copy it all, attach again after the thaw.
-          ranges.clear();
-          entry.state = 'new';
-          entry.pagemap.populated(regions, ranges);
-        }
-      } else {
-        if (entry.state === 'fresh') {
-          // Clears what the tracker saw since attach; this checkpoint copies everything anyway.
-          this.discard.clear();
-          if (entry.tracker.collect(regions, added, this.discard)) entry.state = 'tracked';
-          else entry.state = 'new';
-        }
-        entry.pagemap.populated(regions, ranges);
+      try {
+        this.findPagesToCopy(entry, regions, added, pagemap);
+      } finally {
+        pagemap.close();
       }
       entry.regions = regions;
       const gatherStart = monotonicMs();
@@ -215,6 +199,28 @@ export class MemoryReplicator implements Replicator {
       ranges: rangeCount,
       processes: perProcess.length,
     };
+  }
+
+  /** Fills entry.ranges with what this checkpoint copies from the process (see ProcessState). */
+  private findPagesToCopy(
+    entry: GuestProcessEntry,
+    regions: Region[],
+    added: Region[],
+    pagemap: PagemapReader,
+  ): void {
+    const ranges = entry.ranges;
+    ranges.clear();
+    if (entry.state === 'tracked') {
+      if (entry.tracker.collect(regions, added, ranges, pagemap)) return;
+      // The process replaced its memory (exec): copy it all, attach again after the thaw.
+      ranges.clear();
+      entry.state = 'new';
+    } else if (entry.state === 'fresh') {
+      // Clears what the tracker saw since attach; this checkpoint copies everything anyway.
+      this.discard.clear();
+      entry.state = entry.tracker.collect(regions, added, this.discard, pagemap) ? 'tracked' : 'new';
+    }
+    pagemap.populated(regions, ranges);
   }
 
   async commit(epoch: number): Promise<void> {

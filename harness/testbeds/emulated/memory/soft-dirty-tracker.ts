@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { PagemapReader } from './pagemap.ts';
+import type { PagemapReader } from './pagemap.ts';
 import type { RangeList } from './ranges.ts';
 import type { Region } from './regions.ts';
 import type { DirtyTracker, ProcessTracker } from './tracker.ts';
@@ -20,14 +20,12 @@ export class SoftDirtyTracker implements DirtyTracker {
 
 class SoftDirtyProcessTracker implements ProcessTracker {
   private clearFd = -1;
-  private pagemap: PagemapReader | null = null;
 
   constructor(private readonly pid: number) {}
 
   attach(): void {
     this.close();
     this.clearFd = openSync(`/proc/${this.pid}/clear_refs`, 'w');
-    this.pagemap = new PagemapReader(this.pid);
     this.clear();
   }
 
@@ -35,16 +33,19 @@ class SoftDirtyProcessTracker implements ProcessTracker {
     writeSync(this.clearFd, '4');
   }
 
-  collect(regions: readonly Region[], _added: readonly Region[], out: RangeList): boolean {
-    (this.pagemap as PagemapReader).softDirty(regions, out);
+  collect(
+    regions: readonly Region[],
+    _added: readonly Region[],
+    out: RangeList,
+    pagemap: PagemapReader,
+  ): boolean {
+    pagemap.softDirty(regions, out);
     this.clear();
     return true;
   }
 
   close(): void {
     if (this.clearFd >= 0) closeSync(this.clearFd);
-    this.pagemap?.close();
     this.clearFd = -1;
-    this.pagemap = null;
   }
 }

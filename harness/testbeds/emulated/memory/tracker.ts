@@ -1,3 +1,4 @@
+import type { PagemapReader } from './pagemap.ts';
 import type { RangeList } from './ranges.ts';
 import type { Region } from './regions.ts';
 
@@ -15,9 +16,15 @@ export interface ProcessTracker {
    * written since the previous call (or since attach). `added` are the parts of `regions` that are
    * new since the previous call; their populated pages count as written. Returns false when the
    * tracker lost the process (exec replaced its memory): the caller copies everything and attaches
-   * again after the thaw.
+   * again after the thaw. `pagemap` is opened for this checkpoint: a pagemap descriptor keeps the
+   * memory it was opened on, so one kept across an exec would show the old, dead address space.
    */
-  collect(regions: readonly Region[], added: readonly Region[], out: RangeList): boolean;
+  collect(
+    regions: readonly Region[],
+    added: readonly Region[],
+    out: RangeList,
+    pagemap: PagemapReader,
+  ): boolean;
   close(): void;
 }
 

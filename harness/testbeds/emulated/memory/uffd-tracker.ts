@@ -9,7 +9,7 @@ import {
   UFFD_FEATURE,
   UFFDIO_REGISTER_MODE_WP,
 } from './libc.ts';
-import { PagemapReader } from './pagemap.ts';
+import type { PagemapReader } from './pagemap.ts';
 import type { RangeList } from './ranges.ts';
 import type { Region } from './regions.ts';
 import type { DirtyTracker, ProcessTracker } from './tracker.ts';
@@ -52,7 +52,6 @@ export class UffdTracker implements DirtyTracker {
 
 class UffdProcessTracker implements ProcessTracker {
   private ufd = -1;
-  private pagemap: PagemapReader | null = null;
   /** Regions the kernel refused to register: their populated pages are copied at every checkpoint. */
   private unregistered: Region[] = [];
 
@@ -64,7 +63,6 @@ class UffdProcessTracker implements ProcessTracker {
 
   attach(regions: readonly Region[]): void {
     this.close();
-    this.pagemap = new PagemapReader(this.pid);
     this.ufd = stealUserfaultfd(this.c, this.pid);
     const api = Buffer.alloc(24);
     const apiWords = new BigUint64Array(api.buffer, api.byteOffset, 3);
@@ -89,24 +87,28 @@ class UffdProcessTracker implements ProcessTracker {
     return this.unregistered.some((u) => u.start < region.end && region.start < u.end);
   }
 
-  collect(regions: readonly Region[], added: readonly Region[], out: RangeList): boolean {
-    const pagemap = this.pagemap as PagemapReader;
+  collect(
+    regions: readonly Region[],
+    added: readonly Region[],
+    out: RangeList,
+    pagemap: PagemapReader,
+  ): boolean {
     for (const region of added) this.register(region);
     for (const region of regions) {
       if (this.isUnregistered(region) || added.some((a) => a.start < region.end && region.start < a.end)) {
         // Not tracked (or new since the last checkpoint, so protected only from now on): copy all
         // of it; the scan below still runs on new parts to clear their written bits.
-        if (!this.isUnregistered(region)) this.scan(region, null);
+        if (!this.isUnregistered(region)) this.scan(pagemap, region, null);
         pagemap.populated([region], out);
         continue;
       }
-      if (!this.scan(region, out)) return false;
+      if (!this.scan(pagemap, region, out)) return false;
     }
     return true;
   }
 
   /** PAGEMAP_SCAN over one region: written pages into `out`, and write-protects them again. */
-  private scan(region: Region, out: RangeList | null): boolean {
+  private scan(pagemap: PagemapReader, region: Region, out: RangeList | null): boolean {
     const { a, v, arg } = this.b;
     let start = region.start;
     while (start < region.end) {
@@ -119,7 +121,7 @@ class UffdProcessTracker implements ProcessTracker {
       a[6] = BigInt(VEC_ENTRIES);
       a[9] = BigInt(PAGE_IS.WRITTEN);
       a[11] = BigInt(PAGE_IS.WRITTEN);
-      const n = this.c.ioctl((this.pagemap as PagemapReader).fd, IOCTL.PAGEMAP_SCAN, arg);
+      const n = this.c.ioctl(pagemap.fd, IOCTL.PAGEMAP_SCAN, arg);
       if (n < 0) {
         if (this.c.errno() === EPERM) return false; // not registered in this mm: the process exec'd
         throw new Error(`PAGEMAP_SCAN on process ${this.pid} failed (errno ${this.c.errno()})`);
@@ -139,9 +141,7 @@ class UffdProcessTracker implements ProcessTracker {
   close(): void {
     // Closing the last reference to the userfaultfd ends the registrations in the guest.
     if (this.ufd >= 0) closeSync(this.ufd);
-    this.pagemap?.close();
     this.ufd = -1;
-    this.pagemap = null;
     this.unregistered = [];
   }
 }
