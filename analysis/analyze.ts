@@ -79,6 +79,11 @@ export interface CheckpointCell {
   pauseP50Us: number;
   pauseP99Us: number;
   missedEpochs: number;
+  /** Memory replication per checkpoint (NaN without it): p50 over the checkpoints after the first. */
+  dirtyPagesP50: number;
+  scanP50Us: number;
+  gatherP50Us: number;
+  shipAckP50Us: number;
   /** Effective rate below 95 % of configured: the checkpoint could not keep up. */
   belowConfigured: boolean;
 }
@@ -273,6 +278,10 @@ function checkpointCells(metrics: readonly MetricCell[]): CheckpointCell[] {
       pauseP50Us: get('pause_p50_us'),
       pauseP99Us: get('pause_p99_us'),
       missedEpochs: get('missed_epochs'),
+      dirtyPagesP50: get('dirty_pages_p50'),
+      scanP50Us: get('scan_p50_us'),
+      gatherP50Us: get('gather_p50_us'),
+      shipAckP50Us: get('ship_ack_p50_us'),
       belowConfigured: effectiveHz < 0.95 * configuredHz,
     });
   }

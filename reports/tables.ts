@@ -74,6 +74,10 @@ export function checkpointTable(a: RunAnalysis): Table {
       'pause p50 (µs)',
       'pause p99 (µs)',
       'missed epochs',
+      'dirty pages p50',
+      'scan p50 (µs)',
+      'gather p50 (µs)',
+      'ship+ack p50 (µs)',
       'kept up',
     ],
     rows: a.checkpoints.map((c) => [
@@ -83,6 +87,10 @@ export function checkpointTable(a: RunAnalysis): Table {
       formatNumber(c.pauseP50Us),
       formatNumber(c.pauseP99Us),
       formatNumber(c.missedEpochs),
+      formatNumber(c.dirtyPagesP50),
+      formatNumber(c.scanP50Us),
+      formatNumber(c.gatherP50Us),
+      formatNumber(c.shipAckP50Us),
       c.belowConfigured ? 'NO' : 'yes',
     ]),
   };
