@@ -38,6 +38,7 @@ function memoryRows(m: NonNullable<CheckpointSummary['memory']>) {
     row('ship_ack_p50_us', m.shipAckUs.p50, 'µs', 'lower'),
     row('ship_ack_p99_us', m.shipAckUs.p99, 'µs', 'lower'),
     row('first_copy_bytes', m.firstCopyBytes, 'bytes', 'info'),
+    row('first_pause_us', m.firstPauseUs, 'µs', 'info'),
     row('copied_bytes', m.copiedBytes, 'bytes', 'info'),
   ];
 }

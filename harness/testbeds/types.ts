@@ -85,7 +85,9 @@ export interface CheckpointSummary {
   missedEpochs: number;
   protectedSeconds: number;
   configuredRateHz: number;
+  /** With memory replication: checkpoints after the first (a full copy) over the time since it committed. */
   effectiveRateHz: number;
+  /** With memory replication, over the checkpoints after the first (see memory.firstPauseUs). */
   pauseUs: { p50: number; p99: number; max: number };
   freezeUs: { p50: number; p99: number };
   phaseErrorUs: { p50: number; p99: number };
@@ -97,6 +99,8 @@ export interface CheckpointSummary {
     dirtyPages: Spread;
     shipAckUs: Spread;
     firstCopyBytes: number;
+    /** The first checkpoint's pause: the full copy, left out of pauseUs. */
+    firstPauseUs: number;
     copiedBytes: number;
   };
 }

@@ -119,22 +119,24 @@ export class Checkpointer {
   }
 
   summary(): CheckpointSummary {
-    const series = (
-      key: 'pauseUs' | 'freezeUs' | 'phaseErrorUs' | 'scanUs' | 'gatherUs' | 'dirtyPages' | 'commitUs',
-    ) => this.records.map((r) => r[key] ?? 0);
+    const series = (key: 'freezeUs' | 'phaseErrorUs') => this.records.map((r) => r[key]);
     const spread = (values: number[]) => ({ p50: percentile(values, 50), p99: percentile(values, 99) });
     // The first checkpoint copies everything: the steady state is what follows it.
     const steady = this.records.length > 1 ? this.records.slice(1) : this.records;
     const replicated = this.records.some((r) => r.copiedBytes !== undefined);
-    const pauses = series('pauseUs');
-    const protectedSeconds = ((this.stoppedAt || monotonicMs()) - this.startedAt) / 1000;
+    // With memory replication the first checkpoint is the initial full copy (Remus does it live,
+    // before protection starts); pause and rate describe the steady state after it.
+    const measured = replicated ? steady : this.records;
+    const pauses = measured.map((r) => r.pauseUs);
+    const from = replicated && this.records[0] ? this.records[0].commitMonoMs : this.startedAt;
+    const protectedSeconds = ((this.stoppedAt || monotonicMs()) - from) / 1000;
     return {
       intervalMs: this.intervalMs,
       checkpoints: this.records.length,
       missedEpochs: this.missedEpochs,
       protectedSeconds: Number(protectedSeconds.toFixed(3)),
       configuredRateHz: 1000 / this.intervalMs,
-      effectiveRateHz: Number((this.records.length / protectedSeconds).toFixed(3)),
+      effectiveRateHz: Number((measured.length / protectedSeconds).toFixed(3)),
       pauseUs: { p50: percentile(pauses, 50), p99: percentile(pauses, 99), max: Math.max(0, ...pauses) },
       freezeUs: { p50: percentile(series('freezeUs'), 50), p99: percentile(series('freezeUs'), 99) },
       phaseErrorUs: {
@@ -150,6 +152,7 @@ export class Checkpointer {
               dirtyPages: spread(steady.map((r) => r.dirtyPages ?? 0)),
               shipAckUs: spread(steady.map((r) => r.commitUs)),
               firstCopyBytes: this.records[0]?.copiedBytes ?? 0,
+              firstPauseUs: this.records[0]?.pauseUs ?? 0,
               copiedBytes: this.records.reduce((sum, r) => sum + (r.copiedBytes ?? 0), 0),
             },
           }

@@ -8,6 +8,7 @@ import { RangeList } from './ranges.ts';
 import {
   PAGE_SIZE,
   type Region,
+  readWritableMemory,
   readWritableRegions,
   regionBytes,
   sameLayout,
@@ -76,9 +77,10 @@ export class MemoryReplicator implements Replicator {
       const entry = this.entry(pid);
       if (!entry) continue;
       try {
-        entry.regions = readWritableRegions(pid);
+        const memory = readWritableMemory(pid);
+        entry.regions = memory.regions;
         const all = new RangeList();
-        const pagemap = new PagemapReader(pid);
+        const pagemap = new PagemapReader(pid, memory.fileBacked);
         pagemap.populated(entry.regions, all);
         pagemap.close();
         populated += all.bytes;
@@ -93,7 +95,8 @@ export class MemoryReplicator implements Replicator {
 
   private ensureStaging(bytes: number, keep = 0): void {
     if (this.staging.length >= bytes) return;
-    const next = Buffer.alloc(bytes); // zero-filled: every page is touched before the first pause
+    // Large allocations are mapped lazily: fill() faults every page in now, not during a pause.
+    const next = Buffer.allocUnsafeSlow(bytes).fill(0);
     this.staging.copy(next, 0, 0, keep);
     this.staging = next;
     this.notes.stagingBytes = bytes;
@@ -118,8 +121,9 @@ export class MemoryReplicator implements Replicator {
   /** Starts tracking a process; must run while the guest runs (see ProcessTracker.attach). */
   private attach(entry: GuestProcessEntry): void {
     try {
-      entry.regions = readWritableRegions(entry.pid);
-      entry.tracker.attach(entry.regions);
+      // entry.regions stays the layout of the last checkpoint (what the backup has): regions mapped
+      // since then count as added at the next checkpoint.
+      entry.tracker.attach(readWritableRegions(entry.pid));
       entry.state = 'fresh';
     } catch (error) {
       if (!this.processes.has(entry.pid)) return;
@@ -155,8 +159,9 @@ export class MemoryReplicator implements Replicator {
       let pagemap: PagemapReader;
       try {
         // Opened afresh at each checkpoint: after an exec, a kept descriptor shows the dead memory.
-        pagemap = new PagemapReader(pid);
-        regions = readWritableRegions(pid);
+        const memory = readWritableMemory(pid);
+        regions = memory.regions;
+        pagemap = new PagemapReader(pid, memory.fileBacked);
       } catch {
         continue; // exited since the listing; reported as gone next time
       }

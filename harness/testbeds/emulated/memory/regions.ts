@@ -19,8 +19,23 @@ const SPECIAL = new Set(['[vvar]', '[vvar_vclock]', '[vdso]', '[vsyscall]', '[up
  * Everything a process can store into: heap, stacks, anonymous and file-backed private mappings,
  * shared mappings. This is the process's share of a VM's memory.
  */
+/**
+ * A process's writable memory: the regions to replicate, and the parts of them that map a file.
+ * A private file page the process never touched is not in its page table, yet reads as the file's
+ * bytes (a library's .data), so a full copy must take those pages even when pagemap says absent.
+ */
+export interface WritableMemory {
+  regions: Region[];
+  fileBacked: Region[];
+}
+
 export function parseWritableRegions(mapsText: string): Region[] {
+  return parseWritableMemory(mapsText).regions;
+}
+
+export function parseWritableMemory(mapsText: string): WritableMemory {
   const regions: Region[] = [];
+  const fileBacked: Region[] = [];
   for (const line of mapsText.split('\n')) {
     if (!line) continue;
     const dash = line.indexOf('-');
@@ -31,16 +46,22 @@ export function parseWritableRegions(mapsText: string): Region[] {
     if (SPECIAL.has(name)) continue;
     const start = Number.parseInt(line.slice(0, dash), 16);
     const end = Number.parseInt(line.slice(dash + 1, space), 16);
+    // Fields: range perms offset dev inode [path]; inode 0 is anonymous memory.
+    if (line.slice(space + 6).split(' ', 4)[2] !== '0') fileBacked.push({ start, end });
     const last = regions.at(-1);
     // Adjacent writable mappings are one region for the copy (fewer, longer ranges).
     if (last && last.end === start) last.end = end;
     else regions.push({ start, end });
   }
-  return regions;
+  return { regions, fileBacked };
+}
+
+export function readWritableMemory(pid: number): WritableMemory {
+  return parseWritableMemory(readFileSync(`/proc/${pid}/maps`, 'latin1'));
 }
 
 export function readWritableRegions(pid: number): Region[] {
-  return parseWritableRegions(readFileSync(`/proc/${pid}/maps`, 'latin1'));
+  return readWritableMemory(pid).regions;
 }
 
 export function regionBytes(regions: readonly Region[]): number {
