@@ -2,9 +2,15 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chooseMemoryMechanisms } from '../../harness/testbeds/emulated/memory/choose.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'rb-cli-'));
+
+const softDirtyWorks = await chooseMemoryMechanisms('soft-dirty').then(
+  () => true,
+  () => false,
+);
 
 describe('experiment rejects bad input with exit code 2 and starts nothing', () => {
   it('unknown workload: names the field, the value and the choices', async () => {
@@ -17,6 +23,39 @@ describe('experiment rejects bad input with exit code 2 and starts nothing', () 
     expect(output).toMatch(/nothing was started/);
     expect(existsSync(results)).toBe(false);
   });
+
+  it('a tracking mechanism this host does not have: names it, the reason and the fix', async () => {
+    const results = join(scratch(), 'results');
+    const bogus = await runCli(['experiment', '--tracking', 'dirty-bits', '--results', results]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.output).toMatch(
+      /testbed\.emulated\.tracking \(from --tracking\): got "dirty-bits"; expected one of auto, uffd-wp/,
+    );
+  });
+
+  it.skipIf(softDirtyWorks)(
+    'asking for soft-dirty on a kernel without it: exit 2, the reason and the fix',
+    async () => {
+      const results = join(scratch(), 'results');
+      const args = [
+        'experiment',
+        '--tracking',
+        'soft-dirty',
+        '--workloads',
+        'cpu',
+        '--trials',
+        '1',
+        '--results',
+        results,
+      ];
+      const { code, output } = await runCli(args);
+      expect(code).toBe(2);
+      expect(output).toMatch(
+        /testbed\.emulated\.tracking is "soft-dirty" but this host cannot do it: .*CONFIG_MEM_SOFT_DIRTY/,
+      );
+      expect(output).toMatch(/Use "auto"/);
+    },
+  );
 
   it('negative interval', async () => {
     const { code, output } = await runCli(['experiment', '--intervals=25,-10', '--dry-run']);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { release } from 'node:os';
+import { UserError } from '../../../errors.ts';
 import { FullCompareTracker } from './compare-tracker.ts';
 import { type CopyKind, type Gatherer, ProcessVmReadvGatherer, ProcMemGatherer } from './gather.ts';
 import { libc } from './libc.ts';
@@ -131,8 +132,11 @@ export async function chooseMemoryMechanisms(tracking: TrackingChoice): Promise<
     if (tracking !== 'auto' && tracking !== kind) continue;
     const problem = await probe();
     if (problem === null) return { tracking: kind, copy, fallbacks };
-    if (tracking !== 'auto')
-      throw new Error(`testbed.emulated.tracking is "${kind}", which this host cannot do: ${problem}`);
+    if (tracking !== 'auto') {
+      throw new UserError(
+        `testbed.emulated.tracking is "${kind}" but this host cannot do it: ${problem}. Use "auto" to take the best that works here.`,
+      );
+    }
     fallbacks.push(`dirty tracking: ${kind} not usable (${problem})`);
   }
   throw new Error('no dirty-tracking mechanism works here');
