@@ -130,13 +130,21 @@ export class Checkpointer {
     const pauses = measured.map((r) => r.pauseUs);
     const from = replicated && this.records[0] ? this.records[0].commitMonoMs : this.startedAt;
     const protectedSeconds = ((this.stoppedAt || monotonicMs()) - from) / 1000;
+    // With replication: checkpoints per second between the first and the last steady checkpoint
+    // (the window after the initial copy has no whole number of intervals at its start).
+    const first = steady[0];
+    const last = steady.at(-1);
+    const effectiveRate =
+      replicated && first && last && steady.length >= 2 && last.startMonoMs > first.startMonoMs
+        ? ((steady.length - 1) * 1000) / (last.startMonoMs - first.startMonoMs)
+        : measured.length / protectedSeconds;
     return {
       intervalMs: this.intervalMs,
       checkpoints: this.records.length,
       missedEpochs: this.missedEpochs,
       protectedSeconds: Number(protectedSeconds.toFixed(3)),
       configuredRateHz: 1000 / this.intervalMs,
-      effectiveRateHz: Number((measured.length / protectedSeconds).toFixed(3)),
+      effectiveRateHz: Number(effectiveRate.toFixed(3)),
       pauseUs: { p50: percentile(pauses, 50), p99: percentile(pauses, 99), max: Math.max(0, ...pauses) },
       freezeUs: { p50: percentile(series('freezeUs'), 50), p99: percentile(series('freezeUs'), 99) },
       phaseErrorUs: {
