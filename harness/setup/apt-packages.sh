@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(sysbench util-linux procps build-essential pkg-config python3
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium poppler-utils)
+  packages+=(chromium poppler-utils openssh-server)
 fi
 
 missing=()

@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import { Client, type ConnectConfig } from 'ssh2';
+import { UserError } from '../errors.ts';
+import { checkHostKey, type HostKeyVerdict, knownHostsName, readKnownHosts } from './known-hosts.ts';
+import { commandLine } from './shell-quote.ts';
+
+/** How to reach one host over SSH (a dom0, or a guest). */
+export interface SshTarget {
+  /** A short name for messages, e.g. "primary dom0". */
+  role: string;
+  host: string;
+  port: number;
+  user: string;
+  /** Private key file; without it the SSH agent ($SSH_AUTH_SOCK) is used. */
+  keyFile?: string;
+  /** Passphrase of the key file; never written anywhere. */
+  passphrase?: string;
+  /** OpenSSH known_hosts file the host key must be in (plain or hashed entries). */
+  knownHosts: string;
+  connectTimeoutMs?: number;
+}
+
+export interface RemoteResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+const KEEPALIVE_MS = 5000;
+const KEEPALIVE_COUNT = 3;
+
+function where(t: SshTarget): string {
+  return `${t.role} ${t.user}@${t.host}:${t.port}`;
+}
+
+/** The message for a host key that is not the known one: what is wrong and how to accept it. */
+export function hostKeyMessage(t: SshTarget, verdict: Exclude<HostKeyVerdict, { status: 'known' }>): string {
+  const name = knownHostsName(t.host, t.port);
+  const accept =
+    `If that fingerprint is right (check it on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), ` +
+    `add the key: ssh-keyscan -p ${t.port} ${t.host} >> ${t.knownHosts}`;
+  switch (verdict.status) {
+    case 'unknown':
+      return `The host key of the ${where(t)} is not in ${t.knownHosts} (no entry for ${name}); it presented ${verdict.fingerprint}. ${accept}`;
+    case 'changed':
+      return (
+        `The host key of the ${where(t)} CHANGED: it presented ${verdict.fingerprint}, but ${t.knownHosts} has ` +
+        `${verdict.knownFingerprints.join(', ')} for ${name}. This may be an attack or a reinstalled host; nothing was sent. ` +
+        `If the host was reinstalled, remove the old entry (ssh-keygen -R '${name}' -f ${t.knownHosts}), then ${accept.replace(/^If/, 'if')}`
+      );
+    case 'revoked':
+      return `The host key of the ${where(t)} (${verdict.fingerprint}) is marked @revoked in ${t.knownHosts}; refusing to connect.`;
+  }
+}
+
+/** An open SSH connection; every command is sent as a quoted argv. */
+export class RemoteHost {
+  private constructor(
+    readonly target: SshTarget,
+    private readonly client: Client,
+  ) {}
+
+  /** Connects, verifying the host key against target.knownHosts; never accepts an unknown key. */
+  static async connect(target: SshTarget): Promise<RemoteHost> {
+    let entries: ReturnType<typeof readKnownHosts>;
+    try {
+      entries = readKnownHosts(target.knownHosts);
+    } catch (error) {
+      throw new UserError(
+        `Cannot read the known_hosts file ${target.knownHosts} for the ${where(target)}: ${(error as Error).message}`,
+      );
+    }
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      readyTimeout: target.connectTimeoutMs ?? 20_000,
+      keepaliveInterval: KEEPALIVE_MS,
+      keepaliveCountMax: KEEPALIVE_COUNT,
+    };
+    if (target.keyFile) {
+      try {
+        config.privateKey = readFileSync(target.keyFile);
+      } catch (error) {
+        throw new UserError(
+          `Cannot read the SSH key ${target.keyFile} for the ${where(target)}: ${(error as Error).message}`,
+        );
+      }
+      if (target.passphrase !== undefined) config.passphrase = target.passphrase;
+    } else if (process.env.SSH_AUTH_SOCK) {
+      config.agent = process.env.SSH_AUTH_SOCK;
+    } else {
+      throw new UserError(
+        `No key file configured for the ${where(target)} and no SSH agent ($SSH_AUTH_SOCK) running.`,
+      );
+    }
+    let rejected: Exclude<HostKeyVerdict, { status: 'known' }> | null = null;
+    config.hostVerifier = (key: Buffer) => {
+      const verdict = checkHostKey(entries, target.host, target.port, key);
+      if (verdict.status === 'known') return true;
+      rejected = verdict;
+      return false;
+    };
+    const client = new Client();
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve());
+      client.once('error', (error: Error & { level?: string }) => {
+        if (rejected) reject(new UserError(hostKeyMessage(target, rejected)));
+        else reject(new UserError(connectMessage(target, error)));
+      });
+      try {
+        client.connect(config);
+      } catch (error) {
+        // A key that cannot be parsed (or a wrong passphrase) throws here; ssh2's message names
+        // neither the passphrase nor the key's contents.
+        reject(
+          new UserError(
+            `Cannot use the SSH key ${target.keyFile} for the ${where(target)}: ${(error as Error).message}`,
+          ),
+        );
+      }
+    });
+    return new RemoteHost(target, client);
+  }
+
+  /** Runs argv (each word quoted) and collects its output; rejects only when the channel fails. */
+  exec(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<RemoteResult> {
+    return this.execLine(commandLine(argv), options);
+  }
+
+  /**
+   * Runs a command line the harness composed itself from quoted parts (redirections, `&`). Never
+   * pass user input here unquoted: use exec(argv), or shellQuote each part.
+   */
+  execLine(line: string, options: { timeoutMs?: number } = {}): Promise<RemoteResult> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    return new Promise((resolve, reject) => {
+      this.client.exec(line, (error, stream) => {
+        if (error) {
+          reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`));
+          return;
+        }
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        const timer = setTimeout(() => {
+          stream.close();
+          reject(
+            new Error(
+              `${where(this.target)}: \`${line.slice(0, 120)}\` did not finish within ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs);
+        stream.on('data', (d: Buffer) => out.push(d));
+        stream.stderr.on('data', (d: Buffer) => err.push(d));
+        stream.on('close', (code: number | null, signal?: string) => {
+          clearTimeout(timer);
+          resolve({
+            exitCode: code ?? (signal ? 128 : -1),
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8'),
+          });
+        });
+      });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+function connectMessage(t: SshTarget, error: Error & { level?: string; code?: string }): string {
+  if (error.level === 'client-authentication') {
+    return `The ${where(t)} refused the login (${error.message}). Check the user and that the public key of ${t.keyFile ?? 'the agent'} is in its authorized_keys.`;
+  }
+  if (error.code === 'ECONNREFUSED')
+    return `Nothing listens for SSH at the ${where(t)} (connection refused). Check host and port.`;
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
+    return `The ${where(t)}: host name not found (${error.code}).`;
+  if (/Timed out/i.test(error.message))
+    return `The ${where(t)} did not answer the SSH handshake in time (unreachable host or filtered port).`;
+  return `Cannot connect to the ${where(t)}: ${error.message}`;
+}

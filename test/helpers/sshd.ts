@@ -1,0 +1,95 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+
+/** A real OpenSSH server on 127.0.0.1 with its own host key and authorized_keys, for tests. */
+export interface TestSshd {
+  port: number;
+  dir: string;
+  /** Client key (no passphrase) authorized on this server. */
+  clientKey: string;
+  /** known_hosts holding this server's key (plain entry). */
+  knownHosts: string;
+  hostPublicKey: string;
+  user: string;
+  stop(): Promise<void>;
+}
+
+export const SSHD = '/usr/sbin/sshd';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function keygen(path: string, comment: string, passphrase = ''): void {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', comment, '-f', path]);
+}
+
+/** Starts sshd (root only: it must switch users); `extraConfig` lines go into sshd_config. */
+export async function startSshd(extraConfig: string[] = []): Promise<TestSshd> {
+  const dir = mkdtempSync(join(tmpdir(), 'rb-sshd-'));
+  chmodSync(dir, 0o700);
+  mkdirSync('/run/sshd', { recursive: true });
+  const port = await freePort();
+  keygen(join(dir, 'host_key'), 'test-host');
+  keygen(join(dir, 'client_key'), 'test-client');
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
+  const config = [
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${join(dir, 'host_key')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'UsePAM no',
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'StrictModes no',
+    ...extraConfig,
+  ];
+  writeFileSync(join(dir, 'sshd_config'), `${config.join('\n')}\n`);
+  const hostPublicKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim();
+  const [type, key] = hostPublicKey.split(' ');
+  writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${type} ${key}\n`);
+  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr?.on('data', (d) => {
+    log += String(d);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + 10_000;
+    const poll = () => {
+      if (/Server listening/.test(log)) resolve();
+      else if (child.exitCode !== null || Date.now() > deadline)
+        reject(new Error(`sshd did not start: ${log}`));
+      else setTimeout(poll, 20);
+    };
+    poll();
+  });
+  return {
+    port,
+    dir,
+    clientKey: join(dir, 'client_key'),
+    knownHosts: join(dir, 'known_hosts'),
+    hostPublicKey,
+    user: userInfo().username,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
