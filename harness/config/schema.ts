@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const WORKLOAD_NAMES = ['cpu', 'memory', 'latency', 'http'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
-export const TESTBED_NAMES = ['emulated'] as const;
+export const TESTBED_NAMES = ['emulated', 'xen'] as const;
 export type TestbedName = (typeof TESTBED_NAMES)[number];
 
 export const FREEZER_CHOICES = ['auto', 'cgroup2', 'cgroup1', 'sigstop'] as const;
@@ -71,10 +71,67 @@ export const emulatedSchema = z.strictObject({
   tracking: z.enum(TRACKING_CHOICES, { error: `expected one of ${TRACKING_CHOICES.join(', ')}` }),
 });
 
-export const testbedSchema = z.strictObject({
-  kind: z.enum(TESTBED_NAMES, { error: `expected one of ${TESTBED_NAMES.join(', ')}` }),
-  emulated: emulatedSchema,
+/** How the harness reaches one host over SSH. Secrets never go here: see passphraseEnv. */
+export const sshTargetSchema = z.strictObject({
+  host: z.string().min(1, { error: 'expected a host name or address' }),
+  port: z.number().int().min(1).max(65_535),
+  user: z.string().min(1, { error: 'expected a user name' }),
+  /** Private key file; omit to use the SSH agent ($SSH_AUTH_SOCK). */
+  keyFile: z.string().min(1).optional(),
+  /** Name of the environment variable holding the key's passphrase (the passphrase itself is never stored). */
+  passphraseEnv: z.string().min(1).optional(),
+  /** OpenSSH known_hosts file with this host's key (plain or hashed entry); unknown keys are refused. */
+  knownHosts: z.string().min(1, { error: 'expected the path of a known_hosts file' }),
 });
+
+export const xenSchema = z.strictObject({
+  /** The dom0 that runs the guest and `xl remus`. */
+  primary: sshTargetSchema,
+  /** The dom0 that receives the checkpoints. */
+  backup: sshTargetSchema,
+  /** The backup as the primary names it in `xl remus ... <host>` (after the transport command). */
+  backupAddress: z.string().min(1),
+  /** `xl remus -s`: the transport command on the primary (must log in to the backup without a prompt). */
+  transport: z.string().min(1),
+  guest: z.strictObject({
+    /** The protected domain's name on the primary. */
+    domain: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a Xen domain name (letters, digits, _ . -)' }),
+    /** Address the harness's network clients use to reach the guest. */
+    address: z.string().min(1),
+    /** SSH into the guest, for in-guest programs. */
+    ssh: sshTargetSchema,
+  }),
+  remus: z.strictObject({
+    /**
+     * Unsafe Remus flags (xl remus -F plus these), recorded on every sample: `noNetbuf` (-n: replies
+     * are not held until the checkpoint commits), `noDiskReplication` (-d), `blackhole` (-b).
+     */
+    unsafe: z.strictObject({ noNetbuf: z.boolean(), noDiskReplication: z.boolean(), blackhole: z.boolean() }),
+    /** Folder on the primary for the xl remus logs. */
+    logDir: z.string().min(1),
+  }),
+  /** Seconds to wait for the first checkpoint (the initial copy of the guest's memory). */
+  readyTimeoutS: z.number().min(1).max(3600),
+});
+
+export const testbedSchema = z
+  .strictObject({
+    kind: z.enum(TESTBED_NAMES, { error: `expected one of ${TESTBED_NAMES.join(', ')}` }),
+    emulated: emulatedSchema,
+    xen: xenSchema.optional(),
+  })
+  .superRefine((testbed, context) => {
+    if (testbed.kind === 'xen' && !testbed.xen) {
+      context.addIssue({
+        code: 'custom',
+        path: ['xen'],
+        message:
+          'required when testbed.kind is "xen": the primary and backup dom0s, the guest and the Remus options (see README, "The Xen testbed")',
+      });
+    }
+  });
 
 export const cpuWorkloadSchema = z.strictObject({
   threads: z.number().int().min(1).max(256),
@@ -139,6 +196,8 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type MatrixConfig = z.infer<typeof matrixSchema>;
 export type EmulatedConfig = z.infer<typeof emulatedSchema>;
+export type XenConfig = z.infer<typeof xenSchema>;
+export type SshTargetConfig = z.infer<typeof sshTargetSchema>;
 export type CpuWorkloadConfig = z.infer<typeof cpuWorkloadSchema>;
 export type LatencyWorkloadConfig = z.infer<typeof latencyWorkloadSchema>;
 export type MemoryWorkloadConfig = z.infer<typeof memoryWorkloadSchema>;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, type ConnectConfig } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { UserError } from '../errors.ts';
 import { checkHostKey, type HostKeyVerdict, knownHostsName, readKnownHosts } from './known-hosts.ts';
 import { commandLine } from './shell-quote.ts';
@@ -160,6 +160,16 @@ export class RemoteHost {
             stderr: Buffer.concat(err).toString('utf8'),
           });
         });
+      });
+    });
+  }
+
+  /** Starts a command line and hands over its channel (for long-running remote programs). */
+  open(line: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(line, (error, channel) => {
+        if (error) reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`));
+        else resolve(channel);
       });
     });
   }

@@ -1,11 +1,11 @@
 import type { Better } from '../store/samples.ts';
 import type { CheckpointSummary } from '../testbeds/types.ts';
 
+type ProtectionRow = { metric: string; value: number; unit: string; better: Better };
+
 /** The protection's own per-trial facts, as sample metrics (source "protection"). */
-export function protectionMeasurements(
-  s: CheckpointSummary,
-): { metric: string; value: number; unit: string; better: Better }[] {
-  return [
+export function protectionMeasurements(s: CheckpointSummary): ProtectionRow[] {
+  const rows: ProtectionRow[] = [
     { metric: 'checkpoints', value: s.checkpoints, unit: 'count', better: 'info' },
     { metric: 'configured_rate_hz', value: s.configuredRateHz, unit: '1/s', better: 'info' },
     { metric: 'effective_rate_hz', value: s.effectiveRateHz, unit: '1/s', better: 'info' },
@@ -17,6 +17,17 @@ export function protectionMeasurements(
     { metric: 'phase_error_p50_us', value: s.phaseErrorUs.p50, unit: 'µs', better: 'info' },
     { metric: 'phase_error_p99_us', value: s.phaseErrorUs.p99, unit: 'µs', better: 'info' },
     ...(s.memory ? memoryRows(s.memory) : []),
+    ...(s.remus ? remusRows(s.remus) : []),
+  ];
+  return rows.filter((row) => Number.isFinite(row.value)); // a testbed that cannot measure a figure gives NaN: no row
+}
+
+function remusRows(r: NonNullable<CheckpointSummary['remus']>) {
+  return [
+    { metric: 'dirty_pages_p50', value: r.dirtyPages.p50, unit: 'pages', better: 'info' as Better },
+    { metric: 'dirty_pages_p99', value: r.dirtyPages.p99, unit: 'pages', better: 'info' as Better },
+    { metric: 'harness_start_ms', value: r.harnessMs.start, unit: 'ms', better: 'info' as Better },
+    { metric: 'harness_stop_ms', value: r.harnessMs.stop, unit: 'ms', better: 'info' as Better },
   ];
 }
 

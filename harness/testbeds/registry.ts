@@ -1,11 +1,15 @@
-import type { Config } from '../config/schema.ts';
+import type { Config, XenConfig } from '../config/schema.ts';
 import { EmulatedTestbed } from './emulated/index.ts';
 import type { Testbed } from './types.ts';
+import { XenTestbed } from './xen/index.ts';
 
 /** The testbed a config names. Adding a testbed: a folder under testbeds/ and one line here. */
 export function createTestbed(config: Config): Testbed {
   switch (config.testbed.kind) {
     case 'emulated':
       return new EmulatedTestbed(config.testbed.emulated);
+    case 'xen':
+      // The schema requires testbed.xen when kind is xen.
+      return new XenTestbed(config.testbed.xen as XenConfig);
   }
 }

@@ -92,6 +92,8 @@ export interface CheckpointSummary {
   freezeUs: { p50: number; p99: number };
   phaseErrorUs: { p50: number; p99: number };
   releasedBytes: number;
+  /** Xen testbed only. */
+  remus?: RemusFacts;
   /** With memory replication, over the checkpoints after the first (which copies everything). */
   memory?: {
     scanUs: Spread;
@@ -103,6 +105,20 @@ export interface CheckpointSummary {
     firstPauseUs: number;
     copiedBytes: number;
   };
+}
+
+/** Xen testbed: what `xl remus` reported, how it ended, what cleanup did, and the harness's SSH time. */
+export interface RemusFacts {
+  /** Flags beyond -i (e.g. -F -n), also recorded as a mechanism on every sample. */
+  flags: string;
+  /** `stopped-by-harness`, or why xl remus ended by itself (xen/xl-output.ts RemusEnd). */
+  end: string;
+  /** What stopping did: destroyed copies, resumed guests. */
+  cleanup: string[];
+  /** Pages per epoch from `Checkpointed save` lines. */
+  dirtyPages: Spread;
+  /** Wall time the harness spent over SSH: starting Remus until the first checkpoint, and stopping. */
+  harnessMs: { start: number; stop: number };
 }
 
 export interface ProtectionReport {

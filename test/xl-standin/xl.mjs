@@ -11,6 +11,8 @@
  *   ssh-fails            primary: the transport command cannot reach the backup
  *   backup-dies-after N  backup: the receiver dies (SIGKILL) at checkpoint N
  *   suspend-timeout-at N primary: the guest does not suspend at checkpoint N
+ *   killed-at N          primary: xl remus is killed (SIGKILL) inside checkpoint N: split brain
+ *   destroyed-at N       primary: the guest is destroyed at checkpoint N: clean failover
  * Timing: XL_STANDIN_COPY_MS (initial copy, default 300), XL_STANDIN_SUSPEND_MS (per checkpoint,
  * default 15), XL_STANDIN_DIRTY (pages per epoch, default 450).
  * A real program, not a mock of the harness: it runs on the SSH test hosts and the harness only
@@ -254,6 +256,8 @@ async function remus(args) {
   };
   // Transport: sh -c "exec <cmd> <host> xl migrate-receive -r[ -e]"; stderr inherited.
   let child = null;
+  let transportGone = false;
+  let transportExit = Promise.resolve(null);
   if (!opts.b) {
     const cmd = f.has('ssh-fails') ? 'sh -c "exit 255"' : (opts.s ?? 'ssh');
     const line =
@@ -277,6 +281,12 @@ async function remus(args) {
         `(command run was: ${line} )`,
       );
     remus.read = read;
+    transportExit = new Promise((resolve) =>
+      child.once('exit', () => {
+        transportGone = true;
+        resolve(null);
+      }),
+    );
   }
   const send = (text) =>
     new Promise((resolve) => {
@@ -343,11 +353,22 @@ async function remus(args) {
       d.state = '---ss-';
     });
     progress('Domain now suspended', 0, 0);
+    if (f.get('killed-at') === epoch) process.kill(process.pid, 'SIGKILL'); // inside a checkpoint: left ---ss-
+    if (f.get('destroyed-at') === epoch) {
+      update(dom.name, (d) => {
+        d.gone = true;
+      });
+    }
     await sleep(SUSPEND_MS);
     const dirty = Math.max(0, Math.round(DIRTY * (0.9 + Math.random() * 0.2)));
     if (dirty > 0) progress('Checkpointed save', dirty, dirty);
     const sent = await send(`CHECKPOINT ${epoch} ${dirty}`);
-    const ack = sent && child ? await remus.read() : 'ACK';
+    // No transport (-b): nothing to wait for. A transport that died: the backup failed.
+    const ack = !child
+      ? 'ACK'
+      : sent && !transportGone
+        ? await Promise.race([remus.read(), transportExit])
+        : null;
     if (ack !== 'ACK')
       backupFailed(
         `libxl: error: libxl_exec.c:127:libxl_report_child_exitstatus: domain ${id} save/restore helper [${process.pid + 1}] died due to fatal signal Broken pipe`,

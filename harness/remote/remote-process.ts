@@ -1,0 +1,173 @@
+import type { ClientChannel } from 'ssh2';
+import type { GuestProcess } from '../testbeds/types.ts';
+import { timeoutDelay } from '../util/delay.ts';
+import { commandLine } from './shell-quote.ts';
+import type { RemoteHost } from './ssh.ts';
+
+const PID_PREFIX = 'remus-bench-pid ';
+
+/**
+ * A program running on a remote host over one SSH channel: its stdout lines, its exit, and a kill
+ * that reaches it (a closed channel does not kill a remote process, so its PID is kept).
+ */
+export class RemoteProcess implements GuestProcess {
+  pid = 0;
+  private readonly lines: string[] = [];
+  private readonly listeners = new Set<() => void>();
+  readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  private pidKnown!: Promise<void>;
+
+  private constructor(
+    private readonly host: RemoteHost,
+    opening: Promise<ClientChannel>,
+  ) {
+    let pending = '';
+    let resolvePid!: () => void;
+    this.pidKnown = new Promise((resolve) => {
+      resolvePid = resolve;
+    });
+    this.exited = opening.then(
+      (channel) =>
+        this.follow(
+          channel,
+          resolvePid,
+          () => pending,
+          (p) => {
+            pending = p;
+          },
+        ),
+      (error: Error) => {
+        resolvePid();
+        this.lines.push(`cannot start: ${error.message}`);
+        return { exitCode: null, signal: null };
+      },
+    );
+  }
+
+  private follow(
+    channel: ClientChannel,
+    resolvePid: () => void,
+    getPending: () => string,
+    setPending: (p: string) => void,
+  ): Promise<{ exitCode: number | null; signal: string | null }> {
+    channel.on('data', (data: Buffer) => {
+      let pending = getPending();
+      pending += data.toString('utf8');
+      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
+        const line = pending.slice(0, i);
+        pending = pending.slice(i + 1);
+        if (!this.pid && line.startsWith(PID_PREFIX)) {
+          this.pid = Number(line.slice(PID_PREFIX.length));
+          resolvePid();
+          continue;
+        }
+        this.lines.push(line);
+        for (const listener of this.listeners) listener();
+      }
+      setPending(pending);
+    });
+    channel.stderr.on('data', () => {});
+    return new Promise((resolve) => {
+      channel.on('close', (code: number | null, signal?: string) => {
+        resolvePid();
+        resolve({ exitCode: code ?? null, signal: signal ?? null });
+        for (const listener of this.listeners) listener();
+      });
+    });
+  }
+
+  /** Starts argv on `host` (every word quoted); its PID is reported first on stdout by the wrapper. */
+  static spawn(host: RemoteHost, argv: readonly string[]): RemoteProcess {
+    const line = `sh -c 'echo "${PID_PREFIX}$$"; exec "$@"' sh ${commandLine(argv)}`;
+    return new RemoteProcess(host, host.open(line));
+  }
+
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const check = () => {
+        for (const line of this.lines) {
+          const match = pattern.exec(line);
+          if (match && !settled) {
+            settled = true;
+            this.listeners.delete(check);
+            resolve(match);
+            return;
+          }
+        }
+      };
+      this.listeners.add(check);
+      check();
+      this.exited.then(() => {
+        if (settled) return;
+        settled = true;
+        this.listeners.delete(check);
+        reject(
+          new Error(
+            `remote process exited before printing a line matching ${pattern}: ${this.lines.slice(-3).join(' | ')}`,
+          ),
+        );
+      });
+      timeoutDelay(timeoutMs).then(() => {
+        if (settled) return;
+        settled = true;
+        this.listeners.delete(check);
+        reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms`));
+      });
+    });
+  }
+
+  async kill(): Promise<void> {
+    await this.pidKnown;
+    if (!this.pid) return;
+    const gone = this.exited.then(() => true);
+    await this.host.exec(['kill', '-TERM', String(this.pid)]).catch(() => {});
+    if (await Promise.race([gone, timeoutDelay(3000).then(() => false)])) return;
+    await this.host.exec(['kill', '-KILL', String(this.pid)]).catch(() => {});
+    await Promise.race([gone, timeoutDelay(3000)]);
+  }
+}
+
+/**
+ * Runs argv on `host` to completion and collects its output; an abort (Ctrl-C) or the timeout kills
+ * the remote process, which closing the channel alone would not do.
+ */
+export async function runRemote(
+  host: RemoteHost,
+  argv: readonly string[],
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const line = `sh -c 'echo "${PID_PREFIX}$$" >&2; exec "$@"' sh ${commandLine(argv)}`;
+  const channel = await host.open(line);
+  let stdout = '';
+  let stderr = '';
+  let pid = 0;
+  channel.on('data', (d: Buffer) => {
+    stdout += d.toString('utf8');
+  });
+  channel.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString('utf8');
+    if (!pid) {
+      const match = new RegExp(`^${PID_PREFIX}(\\d+)\\n`).exec(stderr);
+      if (match) {
+        pid = Number(match[1]);
+        stderr = stderr.slice(match[0].length);
+      }
+    }
+  });
+  const kill = () => {
+    if (pid) void host.exec(['kill', '-KILL', String(pid)]).catch(() => {});
+  };
+  options.signal?.addEventListener('abort', kill, { once: true });
+  const timer = setTimeout(kill, options.timeoutMs ?? 600_000);
+  try {
+    const code = await new Promise<number | null>((resolve) =>
+      channel.on('close', (c: number | null) => resolve(c)),
+    );
+    if (options.signal?.aborted) throw new Error(`${argv.join(' ')} was stopped (interrupted)`);
+    return { exitCode: code ?? 128, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', kill);
+  }
+}

@@ -1,0 +1,82 @@
+import type { XenConfig } from '../../config/schema.ts';
+import { RemoteProcess, runRemote } from '../../remote/remote-process.ts';
+import type { RemoteHost } from '../../remote/ssh.ts';
+import type { Endpoint, ExecOptions, ExecResult, Guest, GuestSession, Protection } from '../types.ts';
+import { connect } from './connect.ts';
+import { RemusSession } from './remus-session.ts';
+
+/**
+ * One trial's guest on the Xen testbed: in-guest programs run over SSH to the guest; network
+ * clients reach the guest's own address, so their traffic crosses the primary's network buffering
+ * (the output commit of Xen's Remus) when it is on.
+ */
+export class XenGuestSession implements GuestSession {
+  readonly guest: Guest;
+  private readonly processes = new Set<RemoteProcess>();
+  private protection: RemusSession | null = null;
+
+  private constructor(
+    private readonly config: XenConfig,
+    private readonly guestHost: RemoteHost,
+    private readonly primary: RemoteHost,
+    private readonly backup: RemoteHost,
+    private readonly label: string,
+  ) {
+    this.guest = {
+      bindAddress: '0.0.0.0',
+      exec: (argv, options) => this.exec(argv, options),
+      spawn: (argv) => {
+        const process = RemoteProcess.spawn(this.guestHost, argv);
+        this.processes.add(process);
+        return process;
+      },
+      endpoint: async (port: number): Promise<Endpoint> => ({ host: this.config.guest.address, port }),
+    };
+  }
+
+  static async start(
+    config: XenConfig,
+    primary: RemoteHost,
+    backup: RemoteHost,
+    label: string,
+  ): Promise<XenGuestSession> {
+    const guestHost = await connect('guest', config.guest.ssh);
+    return new XenGuestSession(config, guestHost, primary, backup, label);
+  }
+
+  private exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return runRemote(this.guestHost, argv, options);
+  }
+
+  async protect(intervalMs: number): Promise<Protection> {
+    if (this.protection) throw new Error('the guest is already protected');
+    const session = await RemusSession.start(this.config, this.primary, this.backup, this.label, intervalMs);
+    this.protection = session;
+    return {
+      stop: async () => {
+        try {
+          return await session.stop();
+        } finally {
+          this.protection = null;
+        }
+      },
+    };
+  }
+
+  /** Stops Remus (through the backup), the in-guest programs, and the guest connection. */
+  async stop(): Promise<void> {
+    const problems: string[] = [];
+    if (this.protection) {
+      try {
+        await this.protection.stop();
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+      this.protection = null;
+    }
+    await Promise.allSettled([...this.processes].map((p) => p.kill()));
+    this.processes.clear();
+    this.guestHost.close();
+    if (problems.length) throw new Error(problems.join('; '));
+  }
+}

@@ -1,0 +1,121 @@
+import type { XenConfig } from '../../config/schema.ts';
+import { UserError } from '../../errors.ts';
+import { shellQuote } from '../../remote/shell-quote.ts';
+import type { RemoteHost } from '../../remote/ssh.ts';
+import { parseXlInfo, parseXlList, remusOptions } from './xl-output.ts';
+
+export interface PreflightFacts {
+  primaryXen: string;
+  backupXen: string;
+  guestMemMiB: number;
+  backupFreeMiB: number;
+  remusFlags: string[];
+  networkBuffering: boolean;
+}
+
+/** The `xl remus` flags the config asks for (unsafe ones need -F). */
+export function remusFlags(config: XenConfig): string[] {
+  const { noNetbuf, noDiskReplication, blackhole } = config.remus.unsafe;
+  const unsafe = [
+    ...(noNetbuf ? ['-n'] : []),
+    ...(noDiskReplication ? ['-d'] : []),
+    ...(blackhole ? ['-b'] : []),
+  ];
+  return unsafe.length ? ['-F', ...unsafe] : [];
+}
+
+/**
+ * Checks both dom0s before anything starts (reference/xl-remus.md section 11.1). Every failure is
+ * collected, each naming the host and what to do, and reported at once.
+ */
+export async function preflight(
+  config: XenConfig,
+  primary: RemoteHost,
+  backup: RemoteHost,
+): Promise<PreflightFacts> {
+  const problems: string[] = [];
+  const vm = config.guest.domain;
+  const p = `primary dom0 (${config.primary.host})`;
+  const b = `backup dom0 (${config.backup.host})`;
+  const [pInfo, bInfo, help, pList, bList] = await Promise.all([
+    primary.exec(['xl', 'info']),
+    backup.exec(['xl', 'info']),
+    primary.exec(['xl', 'help', 'remus']),
+    primary.exec(['xl', 'list', vm]),
+    backup.exec(['xl', 'list']),
+  ]);
+  const xlFailed = (where: string, what: string, r: { exitCode: number; stderr: string }) =>
+    `${where}: \`${what}\` failed (exit ${r.exitCode}): ${r.stderr.trim() || 'no output'}. Is Xen's xl installed and the user allowed to run it (root)?`;
+  if (pInfo.exitCode !== 0) problems.push(xlFailed(p, 'xl info', pInfo));
+  if (bInfo.exitCode !== 0) problems.push(xlFailed(b, 'xl info', bInfo));
+  const primaryInfo = parseXlInfo(pInfo.stdout);
+  const backupInfo = parseXlInfo(bInfo.stdout);
+  const version = (i: Record<string, string>) =>
+    i.xen_version ?? `${i.xen_major}.${i.xen_minor}${i.xen_extra ?? ''}`;
+  const flags = remusFlags(config);
+  const options = remusOptions(help.stdout);
+  if (help.exitCode !== 0) problems.push(xlFailed(p, 'xl help remus', help));
+  else {
+    const missing = flags.map((f) => f.slice(1)).filter((f) => !options.has(f));
+    if (missing.length)
+      problems.push(
+        `${p}: this xl remus has no option ${missing.map((m) => `-${m}`).join(', ')} (Xen ${version(primaryInfo)}).`,
+      );
+  }
+  const guest = pList.exitCode === 0 ? parseXlList(pList.stdout).find((d) => d.name === vm) : undefined;
+  if (!guest)
+    problems.push(
+      `${p}: the guest domain "${vm}" does not run there (\`xl list ${vm}\`: ${pList.stderr.trim()}). Start it, or fix testbed.xen.guest.domain.`,
+    );
+  else if (guest.state[3] === 's')
+    problems.push(`${p}: the guest "${vm}" is suspended (${guest.state}); resume or recreate it first.`);
+  const copies = parseXlList(bList.stdout).filter((d) => d.name === vm || d.name === `${vm}--incoming`);
+  for (const copy of copies) {
+    problems.push(
+      `${b}: a copy of the guest is there already ("${copy.name}", ${copy.state}), left by an earlier run or a failover. Remove it on the backup: xl destroy ${shellQuote(copy.name)}`,
+    );
+  }
+  const backupFreeMiB = Number(backupInfo.free_memory ?? Number.NaN);
+  if (guest && Number.isFinite(backupFreeMiB) && backupFreeMiB < guest.memMiB) {
+    problems.push(`${b}: ${backupFreeMiB} MiB free, the guest needs ${guest.memMiB} MiB.`);
+  }
+  let networkBuffering = false;
+  if (!config.remus.unsafe.noNetbuf) {
+    const plug = await primary.exec([
+      'sh',
+      '-c',
+      'test -e /sys/module/sch_plug || modinfo sch_plug >/dev/null 2>&1',
+    ]);
+    networkBuffering = plug.exitCode === 0;
+    if (!networkBuffering) {
+      problems.push(
+        `${p}: no network buffering (kernel module sch_plug not found), so Remus cannot hold the guest's replies until the checkpoint commits. Load it (modprobe sch_plug), or set testbed.xen.remus.unsafe.noNetbuf to true to run xl remus -F -n (latency results then exclude output commit).`,
+      );
+    }
+  }
+  // The primary must reach the backup exactly as xl remus will: sh runs "<transport> <backup> xl ...".
+  const reach = await primary.exec(
+    ['sh', '-c', `${config.transport} ${shellQuote(config.backupAddress)} xl info xen_version`],
+    {
+      timeoutMs: 60_000,
+    },
+  );
+  if (reach.exitCode !== 0) {
+    problems.push(
+      `${p}: cannot reach the backup with the transport \`${config.transport} ${config.backupAddress}\` (exit ${reach.exitCode}: ${reach.stderr.trim().split('\n').slice(-2).join(' ')}). On the primary, make that command log in without a prompt (root key, backup's host key in known_hosts).`,
+    );
+  }
+  if (problems.length) {
+    throw new UserError(
+      `Xen testbed pre-flight failed (${problems.length} problem${problems.length > 1 ? 's' : ''}); nothing was started:\n${problems.map((x) => `  - ${x}`).join('\n')}`,
+    );
+  }
+  return {
+    primaryXen: version(primaryInfo),
+    backupXen: version(backupInfo),
+    guestMemMiB: guest?.memMiB ?? 0,
+    backupFreeMiB,
+    remusFlags: flags,
+    networkBuffering,
+  };
+}

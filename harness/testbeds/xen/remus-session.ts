@@ -1,0 +1,221 @@
+import { percentile } from '../../../analysis/stats.ts';
+import type { XenConfig } from '../../config/schema.ts';
+import { commandLine, shellQuote } from '../../remote/shell-quote.ts';
+import type { RemoteHost } from '../../remote/ssh.ts';
+import { timeoutDelay } from '../../util/delay.ts';
+import type { CheckpointSummary, Protection, ProtectionReport } from '../types.ts';
+import { remusFlags } from './preflight.ts';
+import { classifyRemusEnd, parseXlList, remusProgress } from './xl-output.ts';
+
+const EXIT_MARK = 'remus-bench-exit ';
+const POLL_MS = 250;
+const EXIT_WAIT_MS = 30_000;
+
+/**
+ * One `xl remus` run on the primary, started detached (setsid, stdin from /dev/null, output to a log
+ * file on the primary) so that a dropped SSH connection cannot kill it: a killed xl remus means a
+ * failover and two live copies (reference/xl-remus.md sections 7 and 11.2). A wrapper shell appends
+ * xl's exit status to the log. Stopping goes through the backup (section 11.5).
+ */
+export class RemusSession implements Protection {
+  private stopped: Promise<ProtectionReport> | null = null;
+  private readyAt = 0;
+  private checkpointsAtReady = 0;
+  private startMs = 0;
+
+  private constructor(
+    private readonly config: XenConfig,
+    private readonly primary: RemoteHost,
+    private readonly backup: RemoteHost,
+    private readonly log: string,
+    private readonly intervalMs: number,
+  ) {}
+
+  static async start(
+    config: XenConfig,
+    primary: RemoteHost,
+    backup: RemoteHost,
+    label: string,
+    intervalMs: number,
+  ): Promise<RemusSession> {
+    const began = performance.now();
+    const log = `${config.remus.logDir.replace(/\/+$/, '')}/remus-bench-${label.replace(/[^A-Za-z0-9_.-]/g, '_')}-${Date.now()}.log`;
+    const xl = [
+      'xl',
+      'remus',
+      '-i',
+      String(intervalMs),
+      ...remusFlags(config),
+      '-s',
+      config.transport,
+      config.guest.domain,
+      config.backupAddress,
+    ];
+    const wrapper = `"$@"; echo "${EXIT_MARK}$?" >> ${shellQuote(log)}`;
+    const line =
+      `mkdir -p ${shellQuote(config.remus.logDir)} && ` +
+      `{ setsid sh -c ${shellQuote(wrapper)} sh ${commandLine(xl)} </dev/null >${shellQuote(log)} 2>&1 & }`;
+    const started = await primary.execLine(line);
+    if (started.exitCode !== 0)
+      throw new Error(`primary dom0: could not start xl remus: ${started.stderr.trim()}`);
+    const session = new RemusSession(config, primary, backup, log, intervalMs);
+    try {
+      await session.waitReady();
+    } catch (error) {
+      const cleanup = await session.cleanUp().catch((e: Error) => [`cleanup failed: ${e.message}`]);
+      throw new Error(
+        `${(error as Error).message}${cleanup.length ? ` Cleanup: ${cleanup.join('; ')}.` : ''}`,
+      );
+    }
+    session.startMs = performance.now() - began;
+    return session;
+  }
+
+  private async readLog(): Promise<string> {
+    const result = await this.primary.exec(['cat', this.log]);
+    return result.stdout;
+  }
+
+  private exitOf(log: string): number | null {
+    const match = new RegExp(`${EXIT_MARK}(\\d+)`).exec(log);
+    return match ? Number(match[1]) : null;
+  }
+
+  /** Until the first checkpoint is acknowledged (the initial copy is done), or xl remus ends. */
+  private async waitReady(): Promise<void> {
+    const deadline = performance.now() + this.config.readyTimeoutS * 1000;
+    for (;;) {
+      const log = await this.readLog();
+      const progress = remusProgress(log);
+      if (progress.checkpoints > 0) {
+        this.readyAt = performance.now();
+        this.checkpointsAtReady = progress.checkpoints;
+        return;
+      }
+      const exit = this.exitOf(log);
+      if (exit !== null) {
+        const { explanation } = classifyRemusEnd(exit, log);
+        throw new Error(
+          `xl remus on the primary ended before the first checkpoint (exit ${exit}): ${explanation}. Last lines: ${lastLines(log)}`,
+        );
+      }
+      if (performance.now() > deadline) {
+        throw new Error(
+          `xl remus made no checkpoint within ${this.config.readyTimeoutS} s (testbed.xen.readyTimeoutS). Last lines: ${lastLines(log)}`,
+        );
+      }
+      await timeoutDelay(POLL_MS);
+    }
+  }
+
+  stop(): Promise<ProtectionReport> {
+    this.stopped ??= this.stopOnce();
+    return this.stopped;
+  }
+
+  private async stopOnce(): Promise<ProtectionReport> {
+    const began = performance.now();
+    const before = await this.readLog();
+    const endedByItself = this.exitOf(before);
+    const progress = remusProgress(before);
+    const seconds = (performance.now() - this.readyAt) / 1000;
+    const cleanup = await this.cleanUp();
+    const after = await this.readLog().catch(() => before);
+    const exit = this.exitOf(after);
+    const end = endedByItself !== null ? classifyRemusEnd(endedByItself, before).end : 'stopped-by-harness';
+    const checkpoints = progress.checkpoints - this.checkpointsAtReady;
+    const summary: CheckpointSummary = {
+      intervalMs: this.intervalMs,
+      checkpoints,
+      missedEpochs: Number.NaN,
+      protectedSeconds: Number(seconds.toFixed(3)),
+      configuredRateHz: 1000 / this.intervalMs,
+      effectiveRateHz: Number((checkpoints / seconds).toFixed(3)),
+      pauseUs: { p50: Number.NaN, p99: Number.NaN, max: Number.NaN },
+      freezeUs: { p50: Number.NaN, p99: Number.NaN },
+      phaseErrorUs: { p50: Number.NaN, p99: Number.NaN },
+      releasedBytes: Number.NaN,
+      remus: {
+        flags: remusFlags(this.config).join(' '),
+        end,
+        cleanup,
+        dirtyPages: { p50: percentile(progress.dirtyPages, 50), p99: percentile(progress.dirtyPages, 99) },
+        harnessMs: { start: Math.round(this.startMs), stop: Math.round(performance.now() - began) },
+      },
+    };
+    if (endedByItself !== null) {
+      const { explanation } = classifyRemusEnd(endedByItself, before);
+      throw new Error(
+        `xl remus on the primary ended during the trial (exit ${endedByItself}): ${explanation}. ` +
+          `Cleanup: ${cleanup.join('; ') || 'nothing left to clean'}. Last lines: ${lastLines(before)}`,
+      );
+    }
+    if (exit === null)
+      throw new Error(
+        `xl remus on the primary did not exit within ${EXIT_WAIT_MS / 1000} s after the backup's receiver was stopped; check ${this.log} on the primary.`,
+      );
+    return { summary, checkpoints: [] };
+  }
+
+  /**
+   * Ends replication from the backup side, then checks both hosts: no copy of the guest left on the
+   * backup, the primary's guest running and not suspended. Returns what it did.
+   */
+  async cleanUp(): Promise<string[]> {
+    const vm = this.config.guest.domain;
+    const done: string[] = [];
+    // 1. The receiver on the backup (not a promoted domain's daemon, whose parent is init).
+    const ps = await this.backup.exec(['ps', '-eo', 'pid=,ppid=,args=']);
+    for (const row of ps.stdout.split('\n')) {
+      const match = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(row);
+      if (!match || !/\bmigrate-receive\b/.test(match[3] as string) || match[2] === '1') continue;
+      await this.backup.exec(['kill', '-KILL', match[1] as string]);
+      done.push(`killed the receiver (pid ${match[1]}) on the backup`);
+    }
+    const backupDomains = async () => parseXlList((await this.backup.exec(['xl', 'list'])).stdout);
+    for (const d of await backupDomains()) {
+      if (d.name === `${vm}--incoming`) {
+        await this.backup.exec(['xl', 'destroy', d.name]);
+        done.push(`destroyed ${d.name} on the backup`);
+      }
+    }
+    // 2. Wait for the primary's xl to exit (it sees the broken stream: "Backup failed? resuming").
+    const deadline = performance.now() + EXIT_WAIT_MS;
+    while (this.exitOf(await this.readLog()) === null && performance.now() < deadline)
+      await timeoutDelay(POLL_MS);
+    // 3. Primary guest: present and not suspended.
+    const primaryList = parseXlList((await this.primary.exec(['xl', 'list'])).stdout);
+    const guest = primaryList.find((d) => d.name === vm);
+    // 4. A copy the backup promoted (failover): two live copies if the primary's still runs.
+    for (const d of await backupDomains()) {
+      if (d.name !== vm) continue;
+      if (guest) {
+        await this.backup.exec(['xl', 'destroy', vm]);
+        done.push(
+          `SPLIT BRAIN: the backup had failed over and was running a second copy of ${vm} (domid ${d.domid}); destroyed that copy`,
+        );
+      } else {
+        done.push(
+          `FAILOVER: ${vm} is gone from the primary and now runs only on the backup (domid ${d.domid}); left it running. Move it back to the primary before the next run`,
+        );
+      }
+    }
+    if (guest && guest.state[3] === 's') {
+      const resumed = await this.primary.exec(['xl', 'resume', vm]);
+      done.push(
+        resumed.exitCode === 0
+          ? `the guest ${vm} was left suspended (${guest.state}) on the primary; resumed it (xl resume)`
+          : `the guest ${vm} is left suspended (${guest.state}) on the primary and xl resume failed (${resumed.stderr.trim()}); destroy and recreate it`,
+      );
+    }
+    return done;
+  }
+}
+
+function lastLines(log: string): string {
+  return log
+    .split('\n')
+    .filter((l) => l && !l.startsWith(EXIT_MARK) && !l.includes('Frames iteration'))
+    .slice(-4)
+    .join(' | ');
+}
