@@ -51,10 +51,12 @@ export class RemusSession implements Protection {
       config.guest.domain,
       config.backupAddress,
     ];
+    // Every writer appends (O_APPEND): the transport's ssh keeps writing the backup's lines after
+    // xl exits, and a shared file offset would overwrite the exit line.
     const wrapper = `"$@"; echo "${EXIT_MARK}$?" >> ${shellQuote(log)}`;
     const line =
       `mkdir -p ${shellQuote(config.remus.logDir)} && ` +
-      `{ setsid sh -c ${shellQuote(wrapper)} sh ${commandLine(xl)} </dev/null >${shellQuote(log)} 2>&1 & }`;
+      `{ setsid sh -c ${shellQuote(wrapper)} sh ${commandLine(xl)} </dev/null >>${shellQuote(log)} 2>&1 & }`;
     const started = await primary.execLine(line);
     if (started.exitCode !== 0)
       throw new Error(`primary dom0: could not start xl remus: ${started.stderr.trim()}`);

@@ -1,0 +1,193 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { SSHD } from '../helpers/sshd.ts';
+import { GUEST, startXenTestHosts, type XenTestHosts } from '../helpers/xen-hosts.ts';
+
+/**
+ * The Xen testbed against two real SSH "dom0" hosts whose `xl` is the stand-in (test/xl-standin):
+ * a run end to end, the pre-flight refusals, and one test per injected fault. Each fault must be
+ * reported clearly, cleaned up (no copy of the guest left on the backup, the primary's guest
+ * running), keep the finished trials, and leave a run that can be resumed.
+ */
+const canRun = existsSync(SSHD) && process.getuid?.() === 0;
+
+interface Domain {
+  name: string;
+  state: string;
+}
+
+describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout: 120_000 }, () => {
+  let hosts: XenTestHosts;
+  let scratch: string;
+  beforeAll(async () => {
+    hosts = await startXenTestHosts();
+  });
+  afterAll(() => hosts?.stop());
+  beforeEach(() => {
+    hosts.reset();
+    scratch = mkdtempSync(join(tmpdir(), 'rb-xen-test-'));
+  });
+
+  const domains = (host: 'primary' | 'backup'): Domain[] =>
+    JSON.parse(
+      readFileSync(join(host === 'primary' ? hosts.primaryState : hosts.backupState, 'domains.json'), 'utf8'),
+    );
+  const writeConfig = (overrides: { noNetbuf?: boolean; retries?: number } = {}) => {
+    const config = structuredClone(hosts.config);
+    config.remus.unsafe.noNetbuf = overrides.noNetbuf ?? true;
+    const path = join(scratch, 'lab.json');
+    writeFileSync(
+      path,
+      JSON.stringify({ testbed: { kind: 'xen', xen: config }, retries: overrides.retries ?? 0 }),
+    );
+    return path;
+  };
+  const run = (args: string[], config = writeConfig()) =>
+    runCli([
+      'experiment',
+      '--config',
+      config,
+      '--results',
+      join(scratch, 'results'),
+      '--trials',
+      '1',
+      '--warmup',
+      '0',
+      ...args,
+    ]);
+  const runDir = () =>
+    join(scratch, 'results', readdirSync(join(scratch, 'results')).find((n) => !n.startsWith('.')) as string);
+  const trialReasons = () => {
+    const state = JSON.parse(readFileSync(join(runDir(), 'state.json'), 'utf8'));
+    return Object.values(state.cells).flatMap((cell) =>
+      Object.values((cell as { trials: Record<string, { status: string; reason?: string }> }).trials),
+    );
+  };
+  const expectCleanHosts = () => {
+    expect(domains('backup').map((d) => d.name)).toEqual(['Domain-0']);
+    const guest = domains('primary').find((d) => d.name === GUEST);
+    expect(guest?.state).toBe('-b----');
+  };
+
+  it('runs cpu and latency cells with Remus, records the Remus facts per trial, and leaves both hosts clean', async () => {
+    const { code, output } = await run([
+      '--testbed',
+      'xen',
+      '--workloads',
+      'cpu,latency',
+      '--intervals',
+      '100',
+      '--duration',
+      '2',
+    ]);
+    expect(code, output).toBe(0);
+    const rows = readFileSync(join(runDir(), 'samples.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            cellId: string;
+            metric: string;
+            value: number;
+            mechanisms: Record<string, string>;
+          },
+      );
+    const value = (cell: string, metric: string) =>
+      rows.find((r) => r.cellId === cell && r.metric === metric)?.value;
+    expect(value('cpu@100ms', 'effective_rate_hz')).toBeGreaterThan(3);
+    expect(value('cpu@100ms', 'effective_rate_hz')).toBeLessThan(10); // -i waits the interval after each checkpoint
+    expect(value('cpu@100ms', 'dirty_pages_p50')).toBeGreaterThan(300);
+    expect(value('latency@100ms', 'rtt_p50_us')).toBeGreaterThan(0);
+    expect(value('cpu@100ms', 'harness_start_ms')).toBeGreaterThan(0);
+    expect(rows.every((r) => r.mechanisms.remusFlags === '-F -n')).toBe(true);
+    expect(output).toMatch(/Network buffering is off \(xl remus -F -n\)/);
+    expectCleanHosts();
+  });
+
+  it('pre-flight: no network buffering and a leftover copy on the backup are both named; nothing starts', async () => {
+    writeFileSync(
+      join(hosts.backupState, 'domains.json'),
+      JSON.stringify([
+        ...domains('backup'),
+        { name: `${GUEST}--incoming`, domid: 4, memMiB: 0, vcpus: 0, state: '--p---', type: 'pvh' },
+      ]),
+    );
+    const { code, output } = await run(
+      ['--workloads', 'cpu', '--intervals', '100'],
+      writeConfig({ noNetbuf: false }),
+    );
+    expect(code).toBe(2);
+    expect(output).toMatch(/pre-flight failed \(2 problems\); nothing was started/);
+    expect(output).toMatch(
+      /no network buffering \(kernel module sch_plug not found\).*testbed\.xen\.remus\.unsafe\.noNetbuf/,
+    );
+    expect(output).toMatch(
+      /backup dom0 .*a copy of the guest is there already \("tinyh--incoming".*xl destroy tinyh--incoming/,
+    );
+  });
+
+  const faults: {
+    name: string;
+    host: 'primary' | 'backup';
+    fault: string;
+    reason: RegExp;
+    after?: () => void;
+  }[] = [
+    {
+      name: 'SSH from the primary to the backup fails',
+      host: 'primary',
+      fault: 'ssh-fails',
+      reason: /ended before the first checkpoint .*transport/,
+    },
+    {
+      name: 'the backup dies mid-run',
+      host: 'backup',
+      fault: 'backup-dies-after 4',
+      reason: /backup or the link to it failed/,
+    },
+    {
+      name: 'the guest does not suspend',
+      host: 'primary',
+      fault: 'suspend-timeout-at 4',
+      reason: /did not suspend.*resumed it \(xl resume\)/,
+    },
+    {
+      name: 'xl remus is killed (split brain)',
+      host: 'primary',
+      fault: 'killed-at 4',
+      reason: /was killed.*SPLIT BRAIN: .*destroyed that copy/,
+    },
+  ];
+  for (const f of faults) {
+    it(`fault: ${f.name}: reported, cleaned up, finished trials kept, resumable`, async () => {
+      hosts.setFaults(f.host, [f.fault]);
+      const first = await run(['--workloads', 'cpu', '--intervals', '100', '--duration', '3']);
+      expect(first.code, first.output).toBe(1);
+      const reasons = trialReasons();
+      expect(reasons.find((t) => t.status === 'done')).toBeDefined(); // the baseline trial is kept
+      expect(reasons.find((t) => t.status === 'failed')?.reason).toMatch(f.reason);
+      expect(first.output).toMatch(/npm run experiment -- --resume /);
+      expectCleanHosts();
+      hosts.setFaults(f.host, []);
+      const resumed = await runCli(['experiment', '--resume', runDir()]);
+      expect(resumed.code, resumed.output).toBe(0);
+      expect(trialReasons().every((t) => t.status === 'done')).toBe(true);
+      expectCleanHosts();
+    });
+  }
+
+  it('fault: the primary guest is destroyed: clean failover, reported, the backup copy left as the only one', async () => {
+    hosts.setFaults('primary', ['destroyed-at 4']);
+    const { code } = await run(['--workloads', 'cpu', '--intervals', '100', '--duration', '3']);
+    expect(code).toBe(1);
+    expect(trialReasons().find((t) => t.status === 'failed')?.reason).toMatch(
+      /guest was destroyed on the primary.*FAILOVER: tinyh is gone from the primary and now runs only on the backup/,
+    );
+    expect(domains('backup').map((d) => d.name)).toContain(GUEST);
+    expect(domains('primary').map((d) => d.name)).not.toContain(GUEST);
+  });
+});
