@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, startCli } from '../helpers/cli.ts';
 import { SSHD } from '../helpers/sshd.ts';
 import { GUEST, startXenTestHosts, type XenTestHosts } from '../helpers/xen-hosts.ts';
 
@@ -179,6 +179,48 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
       expectCleanHosts();
     });
   }
+
+  it('Ctrl-C while Remus runs: stops it through the backup, both hosts clean, exit 130, resumable', async () => {
+    const args = [
+      'experiment',
+      '--config',
+      writeConfig(),
+      '--results',
+      join(scratch, 'results'),
+      '--trials',
+      '1',
+    ];
+    const cli = startCli([
+      ...args,
+      '--workloads',
+      'cpu',
+      '--intervals',
+      '100',
+      '--duration',
+      '8',
+      '--warmup',
+      '0',
+      '--no-baseline',
+    ]);
+    await cli.waitFor(/\[1\/1\] cell/, 60_000);
+    // Wait until the primary is replicating (its log shows acknowledged checkpoints), then interrupt.
+    const logDir = hosts.config.remus.logDir;
+    for (let i = 0; i < 100; i++) {
+      const logs = existsSync(logDir)
+        ? readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8'))
+        : [];
+      if (logs.some((text) => text.includes('All records processed'))) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    cli.child.kill('SIGINT');
+    const { code, output } = await cli.done;
+    expect(code, output).toBe(130);
+    expect(output).toMatch(/--resume /);
+    expectCleanHosts();
+    const resumed = await runCli(['experiment', '--resume', runDir()]);
+    expect(resumed.code, resumed.output).toBe(0);
+    expectCleanHosts();
+  });
 
   it('fault: the primary guest is destroyed: clean failover, reported, the backup copy left as the only one', async () => {
     hosts.setFaults('primary', ['destroyed-at 4']);
