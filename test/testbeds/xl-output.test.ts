@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import {
+  classifyRemusEnd,
+  parseXlInfo,
+  parseXlList,
+  remusOptions,
+  remusProgress,
+} from '../../harness/testbeds/xen/xl-output.ts';
+
+// Verbatim samples from ../shared/reference/xl-remus.md (Debian Xen 4.17.7), tabs kept.
+const LIST = `Name                                        ID   Mem VCPUs\tState\tTime(s)
+Domain-0                                     0  1024     1     r-----      68.6
+tinyh--incoming                              2   128     0     --p---       0.0
+`;
+const INFO = `host                   : xena
+free_memory            : 1000
+xen_major              : 4
+xen_minor              : 17
+xen_extra              : .7
+xen_version            : 4.17.7
+xen_changeset          : 
+virt_caps              : pv hvm hap gnttab-v1 gnttab-v2
+`;
+const STEADY = `xc: progress: Domain now suspended: 0/0    0%
+xc: progress: Checkpointed save: 402/402  100%
+xc: info: All records buffered
+xc: info: All records processed
+xc: progress: Domain now suspended: 0/0    0%
+xc: progress: Checkpointed save: 1024/2100   48%
+xc: progress: Checkpointed save: 2100/2100  100%
+xc: info: All records buffered
+xc: info: All records processed
+`;
+
+describe('xl output parsers', () => {
+  it('reads xl list rows (literal tabs in the header) and xl info keys', () => {
+    expect(parseXlList(LIST)).toEqual([
+      { name: 'Domain-0', domid: 0, memMiB: 1024, vcpus: 1, state: 'r-----' },
+      { name: 'tinyh--incoming', domid: 2, memMiB: 128, vcpus: 0, state: '--p---' },
+    ]);
+    const info = parseXlInfo(INFO);
+    expect(info.xen_version).toBe('4.17.7');
+    expect(info.free_memory).toBe('1000');
+    expect(info.xen_changeset).toBe('');
+  });
+
+  it('counts acknowledged checkpoints and the pages of each epoch', () => {
+    expect(remusProgress(STEADY)).toEqual({ checkpoints: 2, dirtyPages: [402, 2100] });
+  });
+
+  it('finds the options of xl help remus', () => {
+    const help =
+      '-i MS                   Checkpoint ...\n-F                      Enable unsafe ...\n-n                      Disable network ...\n';
+    expect([...remusOptions(help)]).toEqual(['i', 'F', 'n']);
+  });
+
+  it('classifies how xl remus ended, from its exit status and last lines', () => {
+    expect(classifyRemusEnd(0, 'Remus: Primary domain has been destroyed.').end).toBe('primary-destroyed');
+    expect(
+      classifyRemusEnd(
+        1,
+        'libxl: error: libxl_remus.c:87:libxl__remus_setup: Domain 1:Remus: No support for network buffering\nRemus: Backup failed? resuming domain at primary.',
+      ).end,
+    ).toBe('no-network-buffering');
+    expect(classifyRemusEnd(1, 'Remus: Backup failed? resuming domain at primary.').end).toBe(
+      'backup-failed',
+    );
+    expect(
+      classifyRemusEnd(1, 'file/stream truncated reading banner from migration receiver stream').end,
+    ).toBe('transport-failed');
+    expect(classifyRemusEnd(1, 'Failed to suspend domain at primary.').end).toBe('suspend-timeout');
+    expect(classifyRemusEnd(137, 'xc: info: All records processed').end).toBe('killed');
+  });
+});
