@@ -1,6 +1,6 @@
 import type { CpuWorkloadConfig } from '../../harness/config/schema.ts';
-import { InterruptedError } from '../../harness/errors.ts';
 import type { Guest } from '../../harness/testbeds/types.ts';
+import { runInGuest } from '../run-in-guest.ts';
 import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
 import { parseSysbenchCpu } from './parse.ts';
 
@@ -43,17 +43,7 @@ class CpuWorkload implements Workload {
       `--time=${seconds}`,
       'run',
     ];
-    const result = await context.guest.exec(argv, {
-      signal: context.signal,
-      timeoutMs: (seconds + 30) * 1000,
-    });
-    if (context.signal.aborted) throw new InterruptedError();
-    if (result.exitCode !== 0) {
-      throw new Error(
-        `${argv.join(' ')} exited with ${result.exitCode} in the guest: ${result.stderr.trim()}`,
-      );
-    }
-    return result.stdout;
+    return runInGuest(context, argv, (seconds + 30) * 1000);
   }
 
   async trial(context: TrialContext): Promise<TrialResult> {

@@ -6,6 +6,7 @@ import type { MemoryWorkloadConfig } from '../../harness/config/schema.ts';
 import { InterruptedError } from '../../harness/errors.ts';
 import { buildCProgram } from '../../harness/setup/guest-programs.ts';
 import type { Guest, GuestProcess } from '../../harness/testbeds/types.ts';
+import { runInGuest } from '../run-in-guest.ts';
 import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
 import { type Progress, parseProgress } from './progress.ts';
 import { parseSysbenchMemory } from './sysbench.ts';
@@ -114,17 +115,7 @@ class MemoryWorkload implements Workload {
       `--time=${seconds}`,
       'run',
     ];
-    const result = await context.guest.exec(argv, {
-      signal: context.signal,
-      timeoutMs: (seconds + 60) * 1000,
-    });
-    if (context.signal.aborted) throw new InterruptedError();
-    if (result.exitCode !== 0) {
-      throw new Error(
-        `${argv.join(' ')} exited with ${result.exitCode} in the guest: ${result.stderr.trim()}`,
-      );
-    }
-    return result.stdout;
+    return runInGuest(context, argv, (seconds + 60) * 1000);
   }
 
   /**
