@@ -105,6 +105,8 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
     expect(value('cpu@100ms', 'harness_start_ms')).toBeGreaterThan(0);
     expect(rows.every((r) => r.mechanisms.remusFlags === '-F -n')).toBe(true);
     expect(output).toMatch(/Network buffering is off \(xl remus -F -n\)/);
+    // This machine's sshd (sshd -T) has no keep-alives: said, not fatal.
+    expect(output).toMatch(/The backup's sshd has ClientAliveInterval 0/);
     expectCleanHosts();
   });
 
@@ -127,6 +129,18 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
     );
     expect(output).toMatch(
       /backup dom0 .*a copy of the guest is there already \("tinyh--incoming".*xl destroy tinyh--incoming/,
+    );
+  });
+
+  it('pre-flight: a PV guest on a Xen without shadow paging is refused (no log-dirty mode)', async () => {
+    writeFileSync(
+      join(hosts.primaryState, 'domains.json'),
+      JSON.stringify(domains('primary').map((d) => (d.name === GUEST ? { ...d, type: 'pv' } : d))),
+    );
+    const { code, output } = await run(['--workloads', 'cpu', '--intervals', '100']);
+    expect(code).toBe(2);
+    expect(output).toMatch(
+      /"tinyh" is a PV guest and this Xen has no shadow paging .*Use a PVH or HVM guest/,
     );
   });
 

@@ -42,7 +42,7 @@ export class XenTestbed implements Testbed {
       },
       details: {
         replication: `xl remus on ${this.config.primary.host} to ${this.config.backupAddress} through \`${this.config.transport}\`, started detached; stopped from the backup side`,
-        xen: `primary Xen ${facts.primaryXen}, backup Xen ${facts.backupXen}; guest ${this.config.guest.domain} (${facts.guestMemMiB} MiB), backup free ${facts.backupFreeMiB} MiB`,
+        xen: `primary Xen ${facts.primaryXen}, backup Xen ${facts.backupXen}; guest ${this.config.guest.domain} (${facts.guestType}, ${facts.guestMemMiB} MiB), backup free ${facts.backupFreeMiB} MiB`,
         remusFlags: `unsafe flags: ${flags}`,
         networkBuffering: facts.networkBuffering ? 'on' : 'off',
         epochSchedule:
@@ -51,6 +51,7 @@ export class XenTestbed implements Testbed {
       },
       fallbacks: [],
       caveats: [
+        ...facts.warnings,
         ...(facts.networkBuffering
           ? []
           : [

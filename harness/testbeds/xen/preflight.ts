@@ -11,6 +11,9 @@ export interface PreflightFacts {
   backupFreeMiB: number;
   remusFlags: string[];
   networkBuffering: boolean;
+  guestType: string;
+  /** Things to know that do not stop the run. */
+  warnings: string[];
 }
 
 /** The `xl remus` flags the config asks for (unsafe ones need -F). */
@@ -79,6 +82,37 @@ export async function preflight(
   if (guest && Number.isFinite(backupFreeMiB) && backupFreeMiB < guest.memMiB) {
     problems.push(`${b}: ${backupFreeMiB} MiB free, the guest needs ${guest.memMiB} MiB.`);
   }
+  // Log-dirty mode: PV guests need shadow paging in the hypervisor, PVH/HVM need HAP (section 11.1 #5).
+  let guestType = 'unknown';
+  if (guest) {
+    const details = await primary.exec(['xl', 'list', '-l', vm]);
+    try {
+      const parsed = JSON.parse(details.stdout) as { config?: { c_info?: { type?: string } } }[];
+      guestType = parsed[0]?.config?.c_info?.type ?? 'unknown';
+    } catch {
+      // older xl or sxp output: the type stays unknown
+    }
+    const shadow = await primary.exec(['sh', '-c', "grep -qs '^CONFIG_SHADOW_PAGING=y' /boot/xen-*.config"]);
+    const caps = (primaryInfo.virt_caps ?? '').split(/\s+/);
+    if (guestType === 'pv' && shadow.exitCode !== 0) {
+      problems.push(
+        `${p}: "${vm}" is a PV guest and this Xen has no shadow paging (CONFIG_SHADOW_PAGING not set, as in Debian's build), so it cannot enable log-dirty mode for Remus. Use a PVH or HVM guest.`,
+      );
+    }
+    if ((guestType === 'pvh' || guestType === 'hvm') && !caps.includes('hap') && shadow.exitCode !== 0) {
+      problems.push(
+        `${p}: "${vm}" is ${guestType.toUpperCase()} but the hypervisor lists no hap in virt_caps (${caps.join(' ') || 'none'}) and has no shadow paging: no log-dirty mode for Remus.`,
+      );
+    }
+  }
+  // A backup sshd without keep-alives never notices a hung primary: it waits instead of failing over.
+  const warnings: string[] = [];
+  const alive = await backup.exec(['sh', '-c', "PATH=$PATH:/usr/sbin:/sbin sshd -T 2>/dev/null | grep -i '^clientaliveinterval'"]);
+  if (alive.exitCode === 0 && /\s0\s*$/.test(alive.stdout)) {
+    warnings.push(
+      `The backup's sshd has ClientAliveInterval 0: if the primary hangs, the backup waits instead of failing over (set ClientAliveInterval 2, ClientAliveCountMax 3 on ${config.backup.host}).`,
+    );
+  }
   let networkBuffering = false;
   if (!config.remus.unsafe.noNetbuf) {
     const plug = await primary.exec([
@@ -117,5 +151,7 @@ export async function preflight(
     backupFreeMiB,
     remusFlags: flags,
     networkBuffering,
+    guestType,
+    warnings,
   };
 }
