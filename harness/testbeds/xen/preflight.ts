@@ -107,7 +107,11 @@ export async function preflight(
   }
   // A backup sshd without keep-alives never notices a hung primary: it waits instead of failing over.
   const warnings: string[] = [];
-  const alive = await backup.exec(['sh', '-c', "PATH=$PATH:/usr/sbin:/sbin sshd -T 2>/dev/null | grep -i '^clientaliveinterval'"]);
+  const alive = await backup.exec([
+    'sh',
+    '-c',
+    "PATH=$PATH:/usr/sbin:/sbin sshd -T 2>/dev/null | grep -i '^clientaliveinterval'",
+  ]);
   if (alive.exitCode === 0 && /\s0\s*$/.test(alive.stdout)) {
     warnings.push(
       `The backup's sshd has ClientAliveInterval 0: if the primary hangs, the backup waits instead of failing over (set ClientAliveInterval 2, ClientAliveCountMax 3 on ${config.backup.host}).`,
