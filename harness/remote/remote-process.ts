@@ -14,62 +14,47 @@ export class RemoteProcess implements GuestProcess {
   pid = 0;
   private readonly lines: string[] = [];
   private readonly listeners = new Set<() => void>();
+  /** Output after the last newline, until the rest of its line arrives. */
+  private partial = '';
+  private resolvePid!: () => void;
+  private readonly pidKnown = new Promise<void>((resolve) => {
+    this.resolvePid = resolve;
+  });
   readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
-  private pidKnown!: Promise<void>;
 
   private constructor(
     private readonly host: RemoteHost,
     opening: Promise<ClientChannel>,
   ) {
-    let pending = '';
-    let resolvePid!: () => void;
-    this.pidKnown = new Promise((resolve) => {
-      resolvePid = resolve;
-    });
     this.exited = opening.then(
-      (channel) =>
-        this.follow(
-          channel,
-          resolvePid,
-          () => pending,
-          (p) => {
-            pending = p;
-          },
-        ),
+      (channel) => this.follow(channel),
       (error: Error) => {
-        resolvePid();
+        this.resolvePid();
         this.lines.push(`cannot start: ${error.message}`);
         return { exitCode: null, signal: null };
       },
     );
   }
 
-  private follow(
-    channel: ClientChannel,
-    resolvePid: () => void,
-    getPending: () => string,
-    setPending: (p: string) => void,
-  ): Promise<{ exitCode: number | null; signal: string | null }> {
+  private follow(channel: ClientChannel): Promise<{ exitCode: number | null; signal: string | null }> {
     channel.on('data', (data: Buffer) => {
-      let pending = getPending();
-      pending += data.toString('utf8');
-      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
-        const line = pending.slice(0, i);
-        pending = pending.slice(i + 1);
+      this.partial += data.toString('utf8');
+      for (let i = this.partial.indexOf('\n'); i >= 0; i = this.partial.indexOf('\n')) {
+        const line = this.partial.slice(0, i);
+        this.partial = this.partial.slice(i + 1);
         if (!this.pid && line.startsWith(PID_PREFIX)) {
           this.pid = Number(line.slice(PID_PREFIX.length));
-          resolvePid();
+          this.resolvePid();
           continue;
         }
         this.lines.push(line);
         for (const listener of this.listeners) listener();
       }
-      setPending(pending);
     });
     channel.stderr.on('data', () => {});
     return new Promise((resolve) => {
       channel.on('close', (code: number | null, signal?: string) => {
-        resolvePid();
+        this.resolvePid();
         resolve({ exitCode: code ?? null, signal: signal ?? null });
         for (const listener of this.listeners) listener();
       });
