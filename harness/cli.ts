@@ -5,6 +5,7 @@ import type { ReportFlags } from '../reports/generate.ts';
 import { type CompareFlags, compareCommand } from './commands/compare.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import type { ExperimentFlags } from './commands/experiment-options.ts';
+import { labCommand } from './commands/lab.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { reportCommand } from './commands/report.ts';
 import { FREEZER_CHOICES, TESTBED_NAMES, TRACKING_CHOICES, WORKLOAD_NAMES } from './config/schema.ts';
@@ -115,6 +116,16 @@ program
   .addHelpText('after', '\nExit codes: 0 no regression, 1 regression found, 2 bad input.')
   .action(async (runs: string[], flags: CompareFlags) => {
     process.exitCode = await compareCommand(runs, flags, log);
+  });
+
+program
+  .command('lab')
+  .description(
+    'The Xen lab in a box: two Xen 4.17 hosts under QEMU (no KVM needed). up: build the image if needed and boot both; status; down: power both off.',
+  )
+  .argument('<action>', 'up | status | down')
+  .action(async (action: string) => {
+    process.exitCode = await labCommand(action, log);
   });
 
 try {

@@ -104,7 +104,9 @@ export class RemoteHost {
     const client = new Client();
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve());
-      client.once('error', (error: Error & { level?: string }) => {
+      // `on`, not `once`: ssh2 may emit a second error (e.g. the socket closing after a failed
+      // handshake), and an unhandled 'error' event would end the process.
+      client.on('error', (error: Error & { level?: string }) => {
         if (rejected) reject(new UserError(hostKeyMessage(target, rejected)));
         else reject(new UserError(connectMessage(target, error)));
       });
@@ -120,6 +122,8 @@ export class RemoteHost {
         );
       }
     });
+    // Later connection errors surface as failed commands (the channel closes); never as a crash.
+    client.on('error', () => {});
     return new RemoteHost(target, client);
   }
 

@@ -195,8 +195,9 @@ function parseRemus(args) {
     }
   }
   if (rest.length < 2) {
+    // Real xl 4.17.7 (checked in the QEMU lab): message and a blank line on stderr, help on stdout.
     err("'xl remus' requires at least 2 arguments.");
-    out('');
+    err('');
     out(helpRemus());
     process.exit(2);
   }

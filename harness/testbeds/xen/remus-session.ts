@@ -1,8 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../../../analysis/stats.ts';
 import type { XenConfig } from '../../config/schema.ts';
 import { commandLine, shellQuote } from '../../remote/shell-quote.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
-import { timeoutDelay } from '../../util/delay.ts';
 import type { CheckpointSummary, Protection, ProtectionReport } from '../types.ts';
 import { remusFlags } from './preflight.ts';
 import { classifyRemusEnd, parseXlList, remusProgress } from './xl-output.ts';
@@ -106,7 +106,7 @@ export class RemusSession implements Protection {
           `xl remus made no checkpoint within ${this.config.readyTimeoutS} s (testbed.xen.readyTimeoutS). Last lines: ${lastLines(log)}`,
         );
       }
-      await timeoutDelay(POLL_MS);
+      await sleep(POLL_MS);
     }
   }
 
@@ -183,8 +183,7 @@ export class RemusSession implements Protection {
     }
     // 2. Wait for the primary's xl to exit (it sees the broken stream: "Backup failed? resuming").
     const deadline = performance.now() + EXIT_WAIT_MS;
-    while (this.exitOf(await this.readLog()) === null && performance.now() < deadline)
-      await timeoutDelay(POLL_MS);
+    while (this.exitOf(await this.readLog()) === null && performance.now() < deadline) await sleep(POLL_MS);
     // 3. Primary guest: present and not suspended.
     const primaryList = parseXlList((await this.primary.exec(['xl', 'list'])).stdout);
     const guest = primaryList.find((d) => d.name === vm);

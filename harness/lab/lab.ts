@@ -1,0 +1,241 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { UserError } from '../errors.ts';
+import { RemoteHost, type SshTarget } from '../remote/ssh.ts';
+import { ensureTools, type RequiredTool } from '../setup/system-packages.ts';
+import { PROJECT_ROOT } from '../version.ts';
+
+/**
+ * The Xen lab in a box (issue 7, first part): two Xen 4.17 hosts under QEMU's software emulation on
+ * this machine, built from Debian packages with the machine's own apt sources, cached, each host's
+ * SSH on a loopback port with a host key recorded by our own build. Recipe and measured costs:
+ * ../shared/reference/xen-lab.md.
+ */
+const SCRIPTS = fileURLToPath(new URL('./scripts/', import.meta.url));
+export const HOSTS = { a: { name: 'xena', sshPort: 10021 }, b: { name: 'xenb', sshPort: 10022 } } as const;
+export type LabHost = keyof typeof HOSTS;
+const BOOT_TIMEOUT_MS = 300_000;
+const POWEROFF_WAIT_MS = 60_000;
+const MIN_MEMORY_MB = 8 * 1024;
+
+const TOOLS: RequiredTool[] = [
+  { command: 'qemu-system-x86_64', debianPackage: 'qemu-system-x86', neededBy: 'the Xen lab' },
+  { command: 'qemu-img', debianPackage: 'qemu-utils', neededBy: 'the Xen lab' },
+  { command: 'mmdebstrap', debianPackage: 'mmdebstrap', neededBy: 'the Xen lab image' },
+  { command: 'mkfs.ext4', debianPackage: 'e2fsprogs', neededBy: 'the Xen lab image' },
+  { command: 'ssh-keygen', debianPackage: 'openssh-client', neededBy: 'the Xen lab keys' },
+  { command: 'cpio', debianPackage: 'cpio', neededBy: 'the Xen lab image' },
+];
+
+export function labDir(): string {
+  return process.env.REMUS_BENCH_LAB_DIR ?? join(PROJECT_ROOT, '.lab');
+}
+
+/** SSH to one lab dom0, host key checked against the known_hosts our build wrote. */
+export function labTarget(host: LabHost, dir = labDir()): SshTarget {
+  return {
+    role: `lab host ${HOSTS[host].name}`,
+    host: '127.0.0.1',
+    port: HOSTS[host].sshPort,
+    user: 'root',
+    keyFile: join(dir, 'keys', 'id_ed25519'),
+    knownHosts: join(dir, 'known_hosts'),
+    connectTimeoutMs: 60_000,
+  };
+}
+
+function alivePid(dir: string, host: LabHost): number | null {
+  try {
+    const pid = Number(readFileSync(join(dir, `${host}.pid`), 'utf8').trim());
+    process.kill(pid, 0);
+    // Only a QEMU we started: the pid file could be stale and the pid reused.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('qemu-system-x86_64') && cmdline.includes(`xen${host}`) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The scripts' content decides whether a cached image is still valid. */
+function imageStamp(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(SCRIPTS).sort()) hash.update(readFileSync(join(SCRIPTS, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function script(
+  name: string,
+  args: string[],
+  dir: string,
+  log: (line: string) => void,
+): Promise<number> {
+  const started = performance.now();
+  const result = await execa(join(SCRIPTS, name), args, {
+    env: { LAB_DIR: dir },
+    all: true,
+    reject: false,
+    timeout: 900_000,
+  });
+  writeFileSync(join(dir, `${name}.log`), result.all ?? '');
+  if (result.exitCode !== 0) {
+    throw new UserError(
+      `${name} failed (exit ${result.exitCode}); its output is in ${join(dir, `${name}.log`)}:\n${(result.all ?? '').split('\n').slice(-8).join('\n')}`,
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  log(`  ${name} ${args.join(' ')}: ${seconds.toFixed(1)} s`);
+  return seconds;
+}
+
+async function waitForSsh(host: LabHost, dir: string): Promise<RemoteHost> {
+  const deadline = performance.now() + BOOT_TIMEOUT_MS;
+  let last = '';
+  while (performance.now() < deadline) {
+    if (!alivePid(dir, host))
+      throw new UserError(
+        `The QEMU of ${HOSTS[host].name} exited during boot; see ${join(dir, `${host}.console.log`)}.`,
+      );
+    try {
+      return await RemoteHost.connect({ ...labTarget(host, dir), connectTimeoutMs: 15_000 });
+    } catch (error) {
+      last = (error as Error).message;
+      await sleep(2000);
+    }
+  }
+  throw new UserError(
+    `${HOSTS[host].name} did not answer SSH within ${BOOT_TIMEOUT_MS / 1000} s (last: ${last}); see ${join(dir, `${host}.console.log`)}.`,
+  );
+}
+
+/** Builds the image if needed, boots both hosts, waits for SSH and Xen. Returns the timings. */
+export async function labUp(log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  if (process.getuid?.() !== 0)
+    throw new UserError('The Xen lab needs root (mmdebstrap --mode=root, QEMU networking).');
+  const totalMB = Math.round(
+    Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024,
+  );
+  if (totalMB < MIN_MEMORY_MB)
+    throw new UserError(
+      `The Xen lab needs at least 8 GB of RAM (two 2 GB QEMUs scrub all their memory); this machine has ${totalMB} MB.`,
+    );
+  await ensureTools(TOOLS, log);
+  const dir = labDir();
+  mkdirSync(dir, { recursive: true });
+  const stampFile = join(dir, 'image.stamp');
+  const stamp = imageStamp();
+  const cached =
+    existsSync(join(dir, 'base.img')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
+  const began = performance.now();
+  if (!cached) {
+    log(`Building the lab image in ${dir} (cold: about 1-2 minutes)`);
+    await script('build-rootfs.sh', [], dir, log);
+    await script('configure.sh', [], dir, log);
+    writeFileSync(stampFile, stamp);
+  } else log(`Using the cached lab image in ${dir}`);
+  const started: number[] = [];
+  const stopStarted = () => {
+    for (const pid of started) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  };
+  signal?.addEventListener('abort', stopStarted, { once: true });
+  try {
+    for (const host of ['a', 'b'] as const) {
+      if (alivePid(dir, host)) {
+        log(`  ${HOSTS[host].name} is already running (pid ${alivePid(dir, host)})`);
+        continue;
+      }
+      await script('start-host.sh', [host], dir, log);
+      const pid = alivePid(dir, host);
+      if (pid) started.push(pid);
+    }
+    const [a, b] = await Promise.all([waitForSsh('a', dir), waitForSsh('b', dir)]);
+    for (const [host, remote] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      const version = await remote.exec(['xl', 'info', 'xen_version'], { timeoutMs: 60_000 });
+      const caps = await remote.exec(['xl', 'info', 'virt_caps'], { timeoutMs: 60_000 });
+      remote.close();
+      if (version.exitCode !== 0)
+        throw new UserError(`${HOSTS[host].name}: xl info failed: ${version.stderr.trim()}`);
+      log(
+        `  ${HOSTS[host].name}: Xen ${version.stdout.trim()}, virt_caps ${caps.stdout.trim()}, ssh root@127.0.0.1 -p ${HOSTS[host].sshPort}`,
+      );
+    }
+  } catch (error) {
+    stopStarted();
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', stopStarted);
+  }
+  log(
+    `Lab up in ${((performance.now() - began) / 1000).toFixed(1)} s (${cached ? 'warm' : 'cold'}). Keys: ${join(dir, 'keys')}, known_hosts: ${join(dir, 'known_hosts')}.`,
+  );
+}
+
+export async function labStatus(log: (line: string) => void): Promise<boolean> {
+  const dir = labDir();
+  let allUp = true;
+  for (const host of ['a', 'b'] as const) {
+    const pid = alivePid(dir, host);
+    if (!pid) {
+      log(`${HOSTS[host].name}: not running`);
+      allUp = false;
+      continue;
+    }
+    try {
+      const remote = await RemoteHost.connect(labTarget(host, dir));
+      const list = await remote.exec(['xl', 'list'], { timeoutMs: 60_000 });
+      remote.close();
+      log(
+        `${HOSTS[host].name}: QEMU pid ${pid}, ssh 127.0.0.1:${HOSTS[host].sshPort}\n${list.stdout.trimEnd()}`,
+      );
+    } catch (error) {
+      log(`${HOSTS[host].name}: QEMU pid ${pid}, SSH not answering (${(error as Error).message})`);
+      allUp = false;
+    }
+  }
+  return allUp;
+}
+
+/** Powers both hosts off cleanly; then ends only the QEMU processes the lab started, by pid. */
+export async function labDown(log: (line: string) => void): Promise<void> {
+  const dir = labDir();
+  await Promise.all(
+    (['a', 'b'] as const).map(async (host) => {
+      const pid = alivePid(dir, host);
+      if (!pid) {
+        log(`${HOSTS[host].name}: not running`);
+        return;
+      }
+      try {
+        const remote = await RemoteHost.connect({ ...labTarget(host, dir), connectTimeoutMs: 20_000 });
+        await remote
+          .exec(['sh', '-c', 'xl list | awk "NR>2{print \\$1}" | xargs -r -n1 xl destroy; poweroff'], {
+            timeoutMs: 30_000,
+          })
+          .catch(() => {});
+        remote.close();
+      } catch (error) {
+        log(`${HOSTS[host].name}: no clean poweroff (${(error as Error).message})`);
+      }
+      const deadline = performance.now() + POWEROFF_WAIT_MS;
+      while (alivePid(dir, host) && performance.now() < deadline) await sleep(1000);
+      if (alivePid(dir, host)) {
+        process.kill(pid, 'SIGKILL');
+        log(
+          `${HOSTS[host].name}: did not power off within ${POWEROFF_WAIT_MS / 1000} s; killed its QEMU (pid ${pid})`,
+        );
+      } else log(`${HOSTS[host].name}: powered off`);
+    }),
+  );
+}
