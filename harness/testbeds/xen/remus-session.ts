@@ -29,6 +29,8 @@ export class RemusSession implements Protection {
     private readonly backup: RemoteHost,
     private readonly log: string,
     private readonly intervalMs: number,
+    /** The wrapper shell around xl (setsid does not fork in a non-interactive shell's background job). */
+    private readonly wrapperPid: number,
   ) {}
 
   static async start(
@@ -56,11 +58,12 @@ export class RemusSession implements Protection {
     const wrapper = `"$@"; echo "${EXIT_MARK}$?" >> ${shellQuote(log)}`;
     const line =
       `mkdir -p ${shellQuote(config.remus.logDir)} && ` +
-      `{ setsid sh -c ${shellQuote(wrapper)} sh ${commandLine(xl)} </dev/null >>${shellQuote(log)} 2>&1 & }`;
+      `{ setsid sh -c ${shellQuote(wrapper)} sh ${commandLine(xl)} </dev/null >>${shellQuote(log)} 2>&1 & echo $!; }`;
     const started = await primary.execLine(line);
-    if (started.exitCode !== 0)
+    const wrapperPid = Number(started.stdout.trim());
+    if (started.exitCode !== 0 || !wrapperPid)
       throw new Error(`primary dom0: could not start xl remus: ${started.stderr.trim()}`);
-    const session = new RemusSession(config, primary, backup, log, intervalMs);
+    const session = new RemusSession(config, primary, backup, log, intervalMs, wrapperPid);
     try {
       await session.waitReady();
     } catch (error) {
@@ -83,22 +86,33 @@ export class RemusSession implements Protection {
     return match ? Number(match[1]) : null;
   }
 
+  /**
+   * The log, and whether xl remus has ended: its exit line is there, or the wrapper is gone without
+   * writing one (both killed, e.g. by `pkill -f`): then the exit status is unknown (null).
+   */
+  private async state(): Promise<{ log: string; ended: boolean; exitCode: number | null }> {
+    const log = await this.readLog();
+    const exitCode = this.exitOf(log);
+    if (exitCode !== null) return { log, ended: true, exitCode };
+    const alive = await this.primary.exec(['kill', '-0', String(this.wrapperPid)]);
+    return { log, ended: alive.exitCode !== 0, exitCode: null };
+  }
+
   /** Until the first checkpoint is acknowledged (the initial copy is done), or xl remus ends. */
   private async waitReady(): Promise<void> {
     const deadline = performance.now() + this.config.readyTimeoutS * 1000;
     for (;;) {
-      const log = await this.readLog();
+      const { log, ended, exitCode: exit } = await this.state();
       const progress = remusProgress(log);
       if (progress.checkpoints > 0) {
         this.readyAt = performance.now();
         this.checkpointsAtReady = progress.checkpoints;
         return;
       }
-      const exit = this.exitOf(log);
-      if (exit !== null) {
+      if (ended) {
         const { explanation } = classifyRemusEnd(exit, log);
         throw new Error(
-          `xl remus on the primary ended before the first checkpoint (exit ${exit}): ${explanation}. Last lines: ${lastLines(log)}`,
+          `xl remus on the primary ended before the first checkpoint (exit ${exit ?? 'unknown'}): ${explanation}. Last lines: ${lastLines(log)}`,
         );
       }
       if (performance.now() > deadline) {
@@ -117,14 +131,14 @@ export class RemusSession implements Protection {
 
   private async stopOnce(): Promise<ProtectionReport> {
     const began = performance.now();
-    const before = await this.readLog();
-    const endedByItself = this.exitOf(before);
+    const first = await this.state();
+    const before = first.log;
+    const endedByItself = first.ended;
     const progress = remusProgress(before);
     const seconds = (performance.now() - this.readyAt) / 1000;
     const cleanup = await this.cleanUp();
-    const after = await this.readLog().catch(() => before);
-    const exit = this.exitOf(after);
-    const end = endedByItself !== null ? classifyRemusEnd(endedByItself, before).end : 'stopped-by-harness';
+    const after = await this.state().catch(() => first);
+    const end = endedByItself ? classifyRemusEnd(first.exitCode, before).end : 'stopped-by-harness';
     const checkpoints = progress.checkpoints - this.checkpointsAtReady;
     const summary: CheckpointSummary = {
       intervalMs: this.intervalMs,
@@ -145,16 +159,16 @@ export class RemusSession implements Protection {
         harnessMs: { start: Math.round(this.startMs), stop: Math.round(performance.now() - began) },
       },
     };
-    if (endedByItself !== null) {
-      const { explanation } = classifyRemusEnd(endedByItself, before);
+    if (endedByItself) {
+      const { explanation } = classifyRemusEnd(first.exitCode, before);
       throw new Error(
-        `xl remus on the primary ended during the trial (exit ${endedByItself}): ${explanation}. ` +
+        `xl remus on the primary ended during the trial (exit ${first.exitCode ?? 'unknown: killed with its wrapper'}): ${explanation}. ` +
           `Cleanup: ${cleanup.join('; ') || 'nothing left to clean'}. Last lines: ${lastLines(before)}`,
       );
     }
-    if (exit === null)
+    if (!after.ended)
       throw new Error(
-        `xl remus on the primary did not exit within ${EXIT_WAIT_MS / 1000} s after the backup's receiver was stopped; check ${this.log} on the primary.`,
+        `xl remus on the primary did not exit within ${EXIT_WAIT_MS / 1000} s after the backup's receiver was stopped; check ${this.log} on the primary. Cleanup: ${cleanup.join('; ') || 'nothing'}.`,
       );
     return { summary, checkpoints: [] };
   }
@@ -183,7 +197,7 @@ export class RemusSession implements Protection {
     }
     // 2. Wait for the primary's xl to exit (it sees the broken stream: "Backup failed? resuming").
     const deadline = performance.now() + EXIT_WAIT_MS;
-    while (this.exitOf(await this.readLog()) === null && performance.now() < deadline) await sleep(POLL_MS);
+    while (!(await this.state()).ended && performance.now() < deadline) await sleep(POLL_MS);
     // 3. Primary guest: present and not suspended.
     const primaryList = parseXlList((await this.primary.exec(['xl', 'list'])).stdout);
     const guest = primaryList.find((d) => d.name === vm);
@@ -206,7 +220,7 @@ export class RemusSession implements Protection {
       done.push(
         resumed.exitCode === 0
           ? `the guest ${vm} was left suspended (${guest.state}) on the primary; resumed it (xl resume)`
-          : `the guest ${vm} is left suspended (${guest.state}) on the primary and xl resume failed (${resumed.stderr.trim()}); destroy and recreate it`,
+          : `the guest ${vm} is left suspended (${guest.state}) on the primary and xl resume failed (${resumed.stderr.trim().split('\n')[0]}; Xen before 4.20 has none): destroy and recreate it`,
       );
     }
     return done;
