@@ -22,23 +22,24 @@ export function protectionMeasurements(s: CheckpointSummary): ProtectionRow[] {
   return rows.filter((row) => Number.isFinite(row.value)); // a testbed that cannot measure a figure gives NaN: no row
 }
 
-function remusRows(r: NonNullable<CheckpointSummary['remus']>) {
+function remusRows(r: NonNullable<CheckpointSummary['remus']>): ProtectionRow[] {
   return [
-    { metric: 'dirty_pages_p50', value: r.dirtyPages.p50, unit: 'pages', better: 'info' as Better },
-    { metric: 'dirty_pages_p99', value: r.dirtyPages.p99, unit: 'pages', better: 'info' as Better },
-    { metric: 'harness_start_ms', value: r.harnessMs.start, unit: 'ms', better: 'info' as Better },
-    { metric: 'harness_stop_ms', value: r.harnessMs.stop, unit: 'ms', better: 'info' as Better },
+    row('dirty_pages_p50', r.dirtyPages.p50, 'pages', 'info'),
+    row('dirty_pages_p99', r.dirtyPages.p99, 'pages', 'info'),
+    row('harness_start_ms', r.harnessMs.start, 'ms', 'info'),
+    row('harness_stop_ms', r.harnessMs.stop, 'ms', 'info'),
   ];
 }
 
 /** Memory replication per checkpoint, over the checkpoints after the first (a full copy). */
-function memoryRows(m: NonNullable<CheckpointSummary['memory']>) {
-  const row = (metric: string, value: number, unit: string, better: Better) => ({
-    metric,
-    value,
-    unit,
-    better,
-  });
+const row = (metric: string, value: number, unit: string, better: Better): ProtectionRow => ({
+  metric,
+  value,
+  unit,
+  better,
+});
+
+function memoryRows(m: NonNullable<CheckpointSummary['memory']>): ProtectionRow[] {
   return [
     row('scan_p50_us', m.scanUs.p50, 'µs', 'lower'),
     row('scan_p99_us', m.scanUs.p99, 'µs', 'lower'),

@@ -3,22 +3,14 @@ import type { GuestSession, Testbed, TestbedFacts } from '../types.ts';
 import { findCgroupMounts, sweepStaleCgroups } from './cgroup.ts';
 import { chooseFreezer, type FreezerChoice } from './freezer-choice.ts';
 import { EmulatedGuestSession } from './guest.ts';
-import { chooseMemoryMechanisms, type MemoryPlan } from './memory/choose.ts';
+import {
+  COPY_DESCRIPTIONS,
+  chooseMemoryMechanisms,
+  type MemoryPlan,
+  TRACKING_DESCRIPTIONS,
+} from './memory/choose.ts';
 import { choosePriority, type PriorityPlan } from './priority.ts';
 import { commitAtEndOfPause } from './replicator.ts';
-
-const TRACKING_DETAILS: Record<string, string> = {
-  'uffd-wp':
-    'userfaultfd write-protect (async) + PAGEMAP_SCAN; the userfaultfd is created in each guest process by ptrace syscall injection and moved out with pidfd_getfd',
-  'soft-dirty': 'soft-dirty bits: clear_refs = 4, then pagemap bit 55 per page',
-  'full-compare':
-    'every populated page read at each checkpoint and compared with a shadow copy (O(working set))',
-};
-const COPY_DETAILS: Record<string, string> = {
-  process_vm_readv:
-    'process_vm_readv (koffi), up to 1024 ranges per call, into a staging buffer during the pause',
-  'proc-pid-mem': 'pread of /proc/PID/mem, one call per range, into a staging buffer during the pause',
-};
 
 /**
  * The embedded default testbed: Remus's mechanism applied to a process tree on this host (periodic
@@ -56,8 +48,8 @@ export class EmulatedTestbed implements Testbed {
           details: {
             replication:
               'dirty guest pages copied during each pause, shipped after the thaw to a backup process that applies them to its replica and acks; output released on the ack',
-            dirtyTracking: TRACKING_DETAILS[memory.tracking] as string,
-            copy: COPY_DETAILS[memory.copy] as string,
+            dirtyTracking: TRACKING_DESCRIPTIONS[memory.tracking],
+            copy: COPY_DESCRIPTIONS[memory.copy],
             backup: 'a separate Node process on this host, over loopback TCP; one replica per guest process',
           },
           caveats: [

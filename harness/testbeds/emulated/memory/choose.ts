@@ -22,6 +22,20 @@ export interface MemoryPlan {
   fallbacks: string[];
 }
 
+/** One sentence per mechanism, for the manifest and the report. */
+export const TRACKING_DESCRIPTIONS: Record<TrackingKind, string> = {
+  'uffd-wp':
+    'userfaultfd write-protect (async) + PAGEMAP_SCAN; the userfaultfd is created in each guest process by ptrace syscall injection and moved out with pidfd_getfd',
+  'soft-dirty': 'soft-dirty bits: clear_refs = 4, then pagemap bit 55 per page',
+  'full-compare':
+    'every populated page read at each checkpoint and compared with a shadow copy (O(working set))',
+};
+export const COPY_DESCRIPTIONS: Record<CopyKind, string> = {
+  process_vm_readv:
+    'process_vm_readv (koffi), up to 1024 ranges per call, into a staging buffer during the pause',
+  'proc-pid-mem': 'pread of /proc/PID/mem, one call per range, into a staging buffer during the pause',
+};
+
 function kernelAtLeast(major: number, minor: number): boolean {
   const [a = 0, b = 0] = release()
     .split('.')

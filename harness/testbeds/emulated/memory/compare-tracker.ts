@@ -12,8 +12,6 @@ import type { DirtyTracker, ProcessTracker } from './tracker.ts';
  */
 export class FullCompareTracker implements DirtyTracker {
   readonly kind = 'full-compare';
-  readonly description =
-    'read every populated page at each checkpoint and compare with a shadow copy (O(working set))';
   constructor(private readonly gatherer: Gatherer) {}
   forProcess(pid: number): ProcessTracker {
     return new CompareProcessTracker(pid, this.gatherer);

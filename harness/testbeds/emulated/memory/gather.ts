@@ -7,7 +7,6 @@ export type CopyKind = 'process_vm_readv' | 'proc-pid-mem';
 /** Copies ranges of a frozen guest process into the staging buffer. */
 export interface Gatherer {
   readonly kind: CopyKind;
-  readonly description: string;
   /** Copies every range of `ranges` to `staging` from `offset` on; returns the bytes copied. */
   gather(pid: number, ranges: RangeList, staging: Buffer, offset: number): number;
 }
@@ -19,7 +18,6 @@ export interface Gatherer {
  */
 export class ProcessVmReadvGatherer implements Gatherer {
   readonly kind = 'process_vm_readv';
-  readonly description = `process_vm_readv (koffi), up to ${IOV_MAX} ranges per call, into a staging buffer`;
   private readonly local = Buffer.alloc(16);
   private readonly localWords = new BigUint64Array(this.local.buffer, this.local.byteOffset, 2);
   private readonly remote = Buffer.alloc(IOV_MAX * 16);
@@ -67,7 +65,6 @@ export class ProcessVmReadvGatherer implements Gatherer {
 /** Reads /proc/PID/mem once per range: no FFI needed, 2.5-3.5x slower for scattered pages. */
 export class ProcMemGatherer implements Gatherer {
   readonly kind = 'proc-pid-mem';
-  readonly description = 'pread of /proc/PID/mem, one call per range, into a staging buffer';
 
   gather(pid: number, ranges: RangeList, staging: Buffer, offset: number): number {
     const fd = openSync(`/proc/${pid}/mem`, 'r');

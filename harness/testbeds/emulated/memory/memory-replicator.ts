@@ -10,7 +10,6 @@ import {
   type Region,
   readWritableMemory,
   readWritableRegions,
-  regionBytes,
   sameLayout,
   uncovered,
 } from './regions.ts';
@@ -248,13 +247,6 @@ export class MemoryReplicator implements Replicator {
   /** The ranges the last capture copied from process `pid` (for verification). */
   lastCopied(pid: number): RangeList | undefined {
     return this.processes.get(pid)?.ranges;
-  }
-
-  /** Bytes of writable memory the replica covers, per process (for the summary). */
-  coveredBytes(): number {
-    let sum = 0;
-    for (const entry of this.processes.values()) sum += regionBytes(entry.regions);
-    return sum;
   }
 
   async close(): Promise<void> {

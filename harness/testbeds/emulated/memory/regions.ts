@@ -64,10 +64,6 @@ export function readWritableRegions(pid: number): Region[] {
   return readWritableMemory(pid).regions;
 }
 
-export function regionBytes(regions: readonly Region[]): number {
-  return regions.reduce((sum, r) => sum + (r.end - r.start), 0);
-}
-
 export function sameLayout(a: readonly Region[], b: readonly Region[]): boolean {
   return a.length === b.length && a.every((r, i) => r.start === b[i]?.start && r.end === b[i]?.end);
 }

@@ -12,7 +12,6 @@ import type { DirtyTracker, ProcessTracker } from './tracker.ts';
  */
 export class SoftDirtyTracker implements DirtyTracker {
   readonly kind = 'soft-dirty';
-  readonly description = 'soft-dirty bits: clear_refs = 4, then pagemap bit 55 per page';
   forProcess(pid: number): ProcessTracker {
     return new SoftDirtyProcessTracker(pid);
   }

@@ -31,7 +31,6 @@ export interface ProcessTracker {
 /** A tracking mechanism: one ProcessTracker per guest process. */
 export interface DirtyTracker {
   readonly kind: TrackingKind;
-  readonly description: string;
   forProcess(pid: number): ProcessTracker;
 }
 

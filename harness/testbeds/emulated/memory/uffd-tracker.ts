@@ -37,8 +37,6 @@ class ScanBuffers {
  */
 export class UffdTracker implements DirtyTracker {
   readonly kind = 'uffd-wp';
-  readonly description =
-    'userfaultfd write-protect (async) + PAGEMAP_SCAN; the userfaultfd is created inside each guest process by ptrace syscall injection and moved out with pidfd_getfd';
   private readonly buffers: ScanBuffers;
 
   constructor(private readonly c: Libc) {
