@@ -60,7 +60,11 @@ function latencyFinding(a: RunAnalysis): Finding {
       'Output commit by a TCP proxy: payload is held until the checkpoint commits; TCP handshakes and ACKs are not.',
     );
   }
-  if (output === 'none' || a.session?.testbed.mechanisms.unsafe) {
+  const mechanisms = a.session?.testbed.mechanisms ?? {};
+  // Emulated: outputCommit none / unsafe; Xen: networkBuffering "off (-n, unsafe)".
+  const unbuffered =
+    output === 'none' || Boolean(mechanisms.unsafe) || (mechanisms.networkBuffering ?? '').startsWith('off');
+  if (unbuffered) {
     caveats.push(
       'Network output was NOT buffered (unsafe Remus mode): latency here is not what buffered Remus would show.',
     );
@@ -82,7 +86,11 @@ function latencyFinding(a: RunAnalysis): Finding {
   const ratio = (smallest.overhead as NonNullable<typeof smallest.overhead>).ratio.estimate;
   const verdict =
     ratio >= 10
-      ? `Yes: even at the shortest interval (${smallest.intervalMs} ms) the median RTT is ${times(ratio)} times the unreplicated one: every reply waits for the next checkpoint to commit.`
+      ? `Yes: even at the shortest interval (${smallest.intervalMs} ms) the median RTT is ${times(ratio)} times the unreplicated one: ${
+          unbuffered
+            ? 'replies were not held (unbuffered mode), so this is the cost of the checkpoint pauses alone.'
+            : 'every reply waits for the next checkpoint to commit.'
+        }`
       : ratio >= 2
         ? `Substantial: at ${smallest.intervalMs} ms the median RTT is ${times(ratio)} times the unreplicated one.`
         : `Not in this run: at ${smallest.intervalMs} ms the median RTT is ${times(ratio)} times the unreplicated one.`;

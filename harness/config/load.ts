@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { DEFAULT_CONFIG, MATRIX_PRESETS } from './presets.ts';
-import { type Config, configSchema } from './schema.ts';
+import { DEFAULT_CONFIG, MATRIX_PRESETS, TESTBED_DEFAULTS } from './presets.ts';
+import { type Config, configSchema, type TestbedName } from './schema.ts';
 
 /** A partial config: what a file, a preset or the CLI contributes. Validated only after merging. */
 export type ConfigLayer = Record<string, unknown>;
@@ -164,11 +164,15 @@ export function labelLayer(layer: ConfigLayer, label: string): LabeledLayer {
 
 /** Merges labelled layers over the defaults (later layers win) and validates the result. */
 export function resolveConfig(layers: readonly LabeledLayer[], base: ConfigLayer = DEFAULT_CONFIG): Config {
-  let merged = base;
+  const mergeAll = (start: ConfigLayer) =>
+    layers.reduce((merged, { layer }) => mergeLayers(merged, layer), start);
+  let merged = mergeAll(base);
+  // The testbed's own defaults go under the user's layers, so an explicit value still wins.
+  const kind = (merged.testbed as { kind?: unknown } | undefined)?.kind;
+  const testbedDefaults = typeof kind === 'string' ? TESTBED_DEFAULTS[kind as TestbedName] : undefined;
+  if (testbedDefaults) merged = mergeAll(mergeLayers(base, testbedDefaults));
   const sources = new Map<string, string>();
-  for (const { layer, sources: layerSources } of layers) {
-    merged = mergeLayers(merged, layer);
+  for (const { sources: layerSources } of layers)
     for (const [path, label] of layerSources) sources.set(path, label);
-  }
   return validateConfig(merged, sources);
 }

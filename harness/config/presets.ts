@@ -1,4 +1,4 @@
-import type { Config, MatrixConfig } from './schema.ts';
+import type { Config, MatrixConfig, TestbedName } from './schema.ts';
 
 /**
  * `quick`: a few minutes on a 2-core machine; the baseline and two intervals, the CPU and latency
@@ -30,6 +30,22 @@ export const FULL_MATRIX: MatrixConfig = {
 
 export const MATRIX_PRESETS: Record<string, MatrixConfig> = { quick: QUICK_MATRIX, full: FULL_MATRIX };
 
+/**
+ * Defaults that differ per testbed, applied under the user's layers: the Xen lab's guest has no node,
+ * so its echo server is socat, its HTTP server busybox httpd, and it carries its own static page dirtier (harness/lab/scripts/guest.sh),
+ * sized for its 160 MB.
+ */
+export const TESTBED_DEFAULTS: Partial<Record<TestbedName, Record<string, unknown>>> = {
+  'xen-lab': {
+    workloads: {
+      latency: { echoServer: 'socat' },
+      http: { server: 'busybox' },
+      // The guest has 160 MB with about 50 MB free and runs at about 1/11 of native speed.
+      memory: { guestDirtier: '/usr/bin/dirtier', workingSetMB: 16, dirtyPagesPerMs: 4 },
+    },
+  },
+};
+
 export const DEFAULT_CONFIG: Config = {
   matrix: QUICK_MATRIX,
   testbed: { kind: 'emulated', emulated: { freezer: 'auto', priority: 'auto', tracking: 'auto' } },
@@ -37,9 +53,16 @@ export const DEFAULT_CONFIG: Config = {
     cpu: { threads: 1, maxPrime: 10_000 },
     // 211 requests/s: about 1000 RTT samples in a 5 s trial, and a period (4.74 ms) that divides no
     // checkpoint interval of the presets, so send times fall at every phase of the epoch.
-    latency: { ratePerS: 211, payloadBytes: 32, timeoutMs: 2000, transport: 'tcp', closedLoopS: 2 },
+    latency: {
+      ratePerS: 211,
+      payloadBytes: 32,
+      timeoutMs: 2000,
+      transport: 'tcp',
+      closedLoopS: 2,
+      echoServer: 'node',
+    },
     memory: { program: 'dirtier', workingSetMB: 64, dirtyPagesPerMs: 64 },
-    http: { connections: 10, bodyBytes: 64, timeoutS: 10 },
+    http: { connections: 10, bodyBytes: 64, timeoutS: 10, server: 'node' },
   },
   retries: 1,
   minFreeMB: 64,

@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const WORKLOAD_NAMES = ['cpu', 'memory', 'latency', 'http'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
-export const TESTBED_NAMES = ['emulated', 'xen'] as const;
+export const TESTBED_NAMES = ['emulated', 'xen', 'xen-lab'] as const;
 export type TestbedName = (typeof TESTBED_NAMES)[number];
 
 export const FREEZER_CHOICES = ['auto', 'cgroup2', 'cgroup1', 'sigstop'] as const;
@@ -102,6 +102,14 @@ export const xenSchema = z.strictObject({
     address: z.string().min(1),
     /** SSH into the guest, for in-guest programs. */
     ssh: sshTargetSchema,
+    /**
+     * A network namespace of the harness host (`ip netns`) from which the guest is reachable: its
+     * SSH and the workload clients then run inside it. Omit when the guest is reachable directly.
+     */
+    netns: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a network namespace name (see `ip netns list`)' })
+      .optional(),
   }),
   remus: z.strictObject({
     /**
@@ -148,6 +156,11 @@ export const latencyWorkloadSchema = z.strictObject({
   transport: z.enum(['tcp', 'udp'], { error: 'expected tcp or udp' }),
   /** Seconds of closed-loop ping-pong after the open-loop measurement (0: none). */
   closedLoopS: z.number().min(0).max(600),
+  /**
+   * The echo server in the guest: `node` (the project's echo-server.mjs; the guest needs node and
+   * this project at the same path) or `socat` (socat's PIPE; any guest with socat, e.g. the Xen lab's).
+   */
+  echoServer: z.enum(['node', 'socat'], { error: 'expected node or socat' }),
 });
 
 export const memoryWorkloadSchema = z.strictObject({
@@ -161,6 +174,11 @@ export const memoryWorkloadSchema = z.strictObject({
   workingSetMB: z.number().int().min(1).max(65_536),
   /** Pages written per millisecond; 0 writes as fast as the CPU allows. */
   dirtyPagesPerMs: z.number().int().min(0).max(100_000),
+  /**
+   * The page dirtier's path inside a guest that brings its own (the Xen lab's: /usr/bin/dirtier).
+   * Omitted: workloads/memory/guest/dirtier.c is built on this machine and run at that path.
+   */
+  guestDirtier: z.string().startsWith('/', { error: 'expected an absolute path in the guest' }).optional(),
 });
 
 export const httpWorkloadSchema = z.strictObject({
@@ -170,6 +188,12 @@ export const httpWorkloadSchema = z.strictObject({
   bodyBytes: z.number().int().min(0).max(1_048_576),
   /** autocannon's per-request timeout, seconds. */
   timeoutS: z.number().int().min(1).max(600),
+  /**
+   * The server in the guest: `node` (the project's http-server.mjs; the guest needs node and this
+   * project at the same path) or `busybox` (busybox httpd serving one file of bodyBytes on port
+   * 8080; any guest with busybox, e.g. the Xen lab's).
+   */
+  server: z.enum(['node', 'busybox'], { error: 'expected node or busybox' }),
 });
 
 export const configSchema = z.strictObject({

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { UserError } from '../errors.ts';
+import { InterruptedError, UserError } from '../errors.ts';
 import { RemoteHost, type SshTarget } from '../remote/ssh.ts';
+import { buildCProgram } from '../setup/guest-programs.ts';
 import { ensureTools, type RequiredTool } from '../setup/system-packages.ts';
+import { parseXlList, type XlDomain } from '../testbeds/xen/xl-output.ts';
 import { PROJECT_ROOT } from '../version.ts';
 
 /**
@@ -18,6 +21,13 @@ import { PROJECT_ROOT } from '../version.ts';
 const SCRIPTS = fileURLToPath(new URL('./scripts/', import.meta.url));
 export const HOSTS = { a: { name: 'xena', sshPort: 10021 }, b: { name: 'xenb', sshPort: 10022 } } as const;
 export type LabHost = keyof typeof HOSTS;
+/**
+ * The protected guest (scripts/guest.sh): reachable only from the network namespace net.sh creates,
+ * whose tap port shares a hub with both dom0 bridges.
+ */
+export const LAB_GUEST = { domain: 'bench', address: '10.99.1.10', netns: 'remuslab' } as const;
+const DIRTIER_SOURCE = join(PROJECT_ROOT, 'workloads', 'memory', 'guest', 'dirtier.c');
+const GUEST_BOOT_TIMEOUT_MS = 180_000;
 const BOOT_TIMEOUT_MS = 300_000;
 const POWEROFF_WAIT_MS = 60_000;
 const MIN_MEMORY_MB = 8 * 1024;
@@ -29,6 +39,8 @@ const TOOLS: RequiredTool[] = [
   { command: 'mkfs.ext4', debianPackage: 'e2fsprogs', neededBy: 'the Xen lab image' },
   { command: 'ssh-keygen', debianPackage: 'openssh-client', neededBy: 'the Xen lab keys' },
   { command: 'cpio', debianPackage: 'cpio', neededBy: 'the Xen lab image' },
+  { command: 'vde_switch', debianPackage: 'vde2', neededBy: "the Xen lab's guest network" },
+  { command: 'cc', debianPackage: 'build-essential', neededBy: "the Xen lab guest's page dirtier" },
 ];
 
 export function labDir(): string {
@@ -48,6 +60,20 @@ export function labTarget(host: LabHost, dir = labDir()): SshTarget {
   };
 }
 
+/** SSH into the lab's guest, from inside the lab's network namespace; its host key is from guest.sh. */
+export function labGuestTarget(dir = labDir()): SshTarget {
+  return {
+    role: `lab guest ${LAB_GUEST.domain}`,
+    host: LAB_GUEST.address,
+    port: 22,
+    user: 'root',
+    keyFile: join(dir, 'keys', 'id_ed25519'),
+    knownHosts: join(dir, 'known_hosts'),
+    netns: LAB_GUEST.netns,
+    connectTimeoutMs: 60_000,
+  };
+}
+
 function alivePid(dir: string, host: LabHost): number | null {
   try {
     const pid = Number(readFileSync(join(dir, `${host}.pid`), 'utf8').trim());
@@ -60,11 +86,24 @@ function alivePid(dir: string, host: LabHost): number | null {
   }
 }
 
-/** The scripts' content decides whether a cached image is still valid. */
+/** The scripts that build the image, in order; net.sh and start-host.sh run at every `up`. */
+const IMAGE_SCRIPTS = ['build-rootfs.sh', 'configure.sh', 'guest.sh', 'image.sh'];
+
+/** The image scripts' content (and the guest's dirtier source) decide whether a cached image is still valid. */
 function imageStamp(): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(SCRIPTS).sort()) hash.update(readFileSync(join(SCRIPTS, file)));
+  for (const file of IMAGE_SCRIPTS) hash.update(readFileSync(join(SCRIPTS, file)));
+  hash.update(readFileSync(DIRTIER_SOURCE));
   return hash.digest('hex').slice(0, 16);
+}
+
+/** A port another program (e.g. a lab started from another folder) already listens on. */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
 }
 
 async function script(
@@ -72,10 +111,11 @@ async function script(
   args: string[],
   dir: string,
   log: (line: string) => void,
+  env: Record<string, string> = {},
 ): Promise<number> {
   const started = performance.now();
   const result = await execa(join(SCRIPTS, name), args, {
-    env: { LAB_DIR: dir },
+    env: { LAB_DIR: dir, ...env },
     all: true,
     reject: false,
     timeout: 900_000,
@@ -134,8 +174,17 @@ export async function labUp(log: (line: string) => void, signal?: AbortSignal): 
     log(`Building the lab image in ${dir} (cold: about 1-2 minutes)`);
     await script('build-rootfs.sh', [], dir, log);
     await script('configure.sh', [], dir, log);
+    const dirtier = await buildCProgram(DIRTIER_SOURCE, { static: true });
+    await script('guest.sh', [], dir, log, { DIRTIER: dirtier });
+    await script('image.sh', [], dir, log);
     writeFileSync(stampFile, stamp);
   } else log(`Using the cached lab image in ${dir}`);
+  for (const host of ['a', 'b'] as const) {
+    if (!alivePid(dir, host) && (await portInUse(HOSTS[host].sshPort)))
+      throw new UserError(
+        `Port 127.0.0.1:${HOSTS[host].sshPort} (${HOSTS[host].name}'s SSH) is already in use, probably by a lab started from another folder; stop it with \`npm run lab -- down\` and that folder in REMUS_BENCH_LAB_DIR.`,
+      );
+  }
   const started: number[] = [];
   const stopStarted = () => {
     for (const pid of started) {
@@ -148,6 +197,7 @@ export async function labUp(log: (line: string) => void, signal?: AbortSignal): 
   };
   signal?.addEventListener('abort', stopStarted, { once: true });
   try {
+    await script('net.sh', ['up'], dir, log);
     for (const host of ['a', 'b'] as const) {
       if (alivePid(dir, host)) {
         log(`  ${HOSTS[host].name} is already running (pid ${alivePid(dir, host)})`);
@@ -171,14 +221,87 @@ export async function labUp(log: (line: string) => void, signal?: AbortSignal): 
         `  ${HOSTS[host].name}: Xen ${version.stdout.trim()}, virt_caps ${caps.stdout.trim()}, ssh root@127.0.0.1 -p ${HOSTS[host].sshPort}`,
       );
     }
+    await ensureGuest(dir, log, signal);
   } catch (error) {
     stopStarted();
-    throw error;
+    // Nothing of the lab left running: the switch goes too (it is the QEMUs' only peer).
+    if (!alivePid(dir, 'a') && !alivePid(dir, 'b'))
+      await execa(join(SCRIPTS, 'net.sh'), ['down'], { env: { LAB_DIR: dir }, reject: false });
+    throw signal?.aborted ? new InterruptedError() : error;
   } finally {
     signal?.removeEventListener('abort', stopStarted);
   }
   log(
     `Lab up in ${((performance.now() - began) / 1000).toFixed(1)} s (${cached ? 'warm' : 'cold'}). Keys: ${join(dir, 'keys')}, known_hosts: ${join(dir, 'known_hosts')}.`,
+  );
+}
+
+async function domains(host: RemoteHost): Promise<XlDomain[]> {
+  const list = await host.exec(['xl', 'list'], { timeoutMs: 60_000 });
+  if (list.exitCode !== 0) throw new UserError(`${host.target.role}: xl list failed: ${list.stderr.trim()}`);
+  return parseXlList(list.stdout);
+}
+
+/**
+ * Makes the lab's guest run on xena (the primary of every run) and answer SSH from the lab
+ * namespace. Created when it runs nowhere. A copy on xenb (left by a failover or a split brain) is
+ * destroyed first, and a copy on xena that is not running (suspended or paused by a Remus that
+ * ended badly; Xen 4.17 has no `xl resume`) is destroyed and created again. Every action is logged.
+ */
+export async function ensureGuest(
+  dir: string,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const name = LAB_GUEST.domain;
+  const a = await RemoteHost.connect(labTarget('a', dir));
+  const b = await RemoteHost.connect(labTarget('b', dir)).catch((error: unknown) => {
+    a.close();
+    throw error;
+  });
+  try {
+    for (const copy of (await domains(b)).filter((d) => d.name === name || d.name === `${name}--incoming`)) {
+      await b.exec(['xl', 'destroy', copy.name], { timeoutMs: 60_000 });
+      log(`  destroyed ${copy.name} (${copy.state}) on xenb: the guest must start on xena`);
+    }
+    const onA = (await domains(a)).filter((d) => d.name === name);
+    // State letters r b p s c d: only running or blocked counts (not paused, suspended, crashed, dying).
+    const running = onA.find((d) => !/[pscd]/.test(d.state));
+    for (const copy of onA) {
+      if (copy === running) continue;
+      await a.exec(['xl', 'destroy', copy.name], { timeoutMs: 60_000 });
+      log(`  destroyed ${copy.name} (${copy.state}) on xena: not running, recreated below`);
+    }
+    if (!running) {
+      const began = performance.now();
+      const created = await a.exec(['xl', 'create', `/etc/xen/${name}.cfg`], { timeoutMs: 120_000 });
+      if (created.exitCode !== 0)
+        throw new UserError(`xena: xl create /etc/xen/${name}.cfg failed: ${created.stderr.trim()}`);
+      log(`  created ${name} on xena in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    a.close();
+    b.close();
+  }
+  const began = performance.now();
+  const deadline = began + GUEST_BOOT_TIMEOUT_MS;
+  let last = '';
+  while (performance.now() < deadline) {
+    if (signal?.aborted) return;
+    try {
+      const guest = await RemoteHost.connect({ ...labGuestTarget(dir), connectTimeoutMs: 15_000 });
+      guest.close();
+      log(
+        `  ${name} answers SSH at ${LAB_GUEST.address} (netns ${LAB_GUEST.netns}) after ${((performance.now() - began) / 1000).toFixed(1)} s`,
+      );
+      return;
+    } catch (error) {
+      last = (error as Error).message;
+      await sleep(1000);
+    }
+  }
+  throw new UserError(
+    `The lab guest ${name} did not answer SSH at ${LAB_GUEST.address} within ${GUEST_BOOT_TIMEOUT_MS / 1000} s (last: ${last}); see \`xl console ${name}\` on xena.`,
   );
 }
 
@@ -201,6 +324,23 @@ export async function labStatus(log: (line: string) => void): Promise<boolean> {
       );
     } catch (error) {
       log(`${HOSTS[host].name}: QEMU pid ${pid}, SSH not answering (${(error as Error).message})`);
+      allUp = false;
+    }
+  }
+  const net = await execa(join(SCRIPTS, 'net.sh'), ['status'], {
+    env: { LAB_DIR: dir },
+    all: true,
+    reject: false,
+  });
+  log(`guest segment: ${(net.all ?? '').trim().replace(/\n/g, '; ')}`);
+  if (net.exitCode !== 0) allUp = false;
+  else {
+    try {
+      const guest = await RemoteHost.connect({ ...labGuestTarget(dir), connectTimeoutMs: 15_000 });
+      guest.close();
+      log(`guest ${LAB_GUEST.domain}: answers SSH at ${LAB_GUEST.address} (netns ${LAB_GUEST.netns})`);
+    } catch (error) {
+      log(`guest ${LAB_GUEST.domain}: not answering SSH (${(error as Error).message})`);
       allUp = false;
     }
   }
@@ -238,4 +378,11 @@ export async function labDown(log: (line: string) => void): Promise<void> {
       } else log(`${HOSTS[host].name}: powered off`);
     }),
   );
+  // After the QEMUs: they are the switch's clients.
+  const net = await execa(join(SCRIPTS, 'net.sh'), ['down'], {
+    env: { LAB_DIR: dir },
+    all: true,
+    reject: false,
+  });
+  log((net.all ?? '').trim());
 }

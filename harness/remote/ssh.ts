@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { UserError } from '../errors.ts';
 import { checkHostKey, type HostKeyVerdict, knownHostsName, readKnownHosts } from './known-hosts.ts';
@@ -17,6 +20,11 @@ export interface SshTarget {
   passphrase?: string;
   /** OpenSSH known_hosts file the host key must be in (plain or hashed entries). */
   knownHosts: string;
+  /**
+   * A network namespace of this machine (`ip netns`) from which the host is reached: the TCP
+   * connection is made by a small pipe process inside it (like ssh's ProxyCommand).
+   */
+  netns?: string;
   connectTimeoutMs?: number;
 }
 
@@ -28,9 +36,40 @@ export interface RemoteResult {
 
 const KEEPALIVE_MS = 5000;
 const KEEPALIVE_COUNT = 3;
+const TCP_PIPE = fileURLToPath(new URL('./tcp-pipe.mjs', import.meta.url));
+
+/**
+ * A TCP connection made from inside a network namespace: `ip netns exec NS node tcp-pipe.mjs` whose
+ * stdin/stdout carry the stream. `problem()` is what the pipe said on stderr if it failed.
+ */
+function connectThroughNetns(t: SshTarget & { netns: string }): {
+  sock: Duplex;
+  problem: () => string;
+  end: () => void;
+} {
+  const child = spawn('ip', ['netns', 'exec', t.netns, process.execPath, TCP_PIPE, t.host, String(t.port)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString('utf8');
+  });
+  child.on('error', (error) => {
+    stderr += `cannot run ip netns exec: ${error.message}`;
+  });
+  const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  sock.on('error', () => {});
+  return {
+    sock,
+    problem: () => stderr.trim(),
+    end: () => {
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
 
 function where(t: SshTarget): string {
-  return `${t.role} ${t.user}@${t.host}:${t.port}`;
+  return `${t.role} ${t.user}@${t.host}:${t.port}${t.netns ? ` (from netns ${t.netns})` : ''}`;
 }
 
 /** The message for a host key that is not the known one: what is wrong and how to accept it. */
@@ -58,6 +97,7 @@ export class RemoteHost {
   private constructor(
     readonly target: SshTarget,
     private readonly client: Client,
+    private readonly onClose: () => void = () => {},
   ) {}
 
   /** Connects, verifying the host key against target.knownHosts; never accepts an unknown key. */
@@ -101,13 +141,19 @@ export class RemoteHost {
       rejected = verdict;
       return false;
     };
+    const pipe = target.netns ? connectThroughNetns({ ...target, netns: target.netns }) : null;
+    if (pipe) config.sock = pipe.sock;
     const client = new Client();
+    client.on('close', () => pipe?.end());
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve());
       // `on`, not `once`: ssh2 may emit a second error (e.g. the socket closing after a failed
       // handshake), and an unhandled 'error' event would end the process.
       client.on('error', (error: Error & { level?: string }) => {
+        pipe?.end();
         if (rejected) reject(new UserError(hostKeyMessage(target, rejected)));
+        else if (pipe?.problem())
+          reject(new UserError(`Cannot connect to the ${where(target)}: ${pipe.problem()}`));
         else reject(new UserError(connectMessage(target, error)));
       });
       try {
@@ -124,7 +170,7 @@ export class RemoteHost {
     });
     // Later connection errors surface as failed commands (the channel closes); never as a crash.
     client.on('error', () => {});
-    return new RemoteHost(target, client);
+    return new RemoteHost(target, client, () => pipe?.end());
   }
 
   /** Runs argv (each word quoted) and collects its output; rejects only when the channel fails. */
@@ -180,6 +226,7 @@ export class RemoteHost {
 
   close(): void {
     this.client.end();
+    this.onClose();
   }
 }
 

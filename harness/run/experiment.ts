@@ -113,8 +113,8 @@ export async function runExperiment({
     releaseResults();
     throw error;
   }
-  const testbed = createTestbed(config);
   const interrupt = installInterruptHandler(log);
+  const testbed = createTestbed(config, { log, signal: interrupt.signal });
   try {
     const facts = await testbed.probe();
     const host = await collectHostFacts();

@@ -2,14 +2,14 @@
 # The Debian packages remus-bench needs, installed before `npm ci`: node-canvas (for the PDF report's
 # charts) builds from source against cairo and pango, and the workloads run sysbench.
 #   bash harness/setup/apt-packages.sh          # what `npm run setup` runs
-#   bash harness/setup/apt-packages.sh --test   # plus what the tests use (chromium, pdftoppm, sshd)
+#   bash harness/setup/apt-packages.sh --test   # plus what the tests use (chromium, pdftoppm, sshd, socat)
 # As root it installs what is missing; otherwise it prints the exact apt-get line and exits 2.
 set -euo pipefail
 
 packages=(sysbench util-linux procps build-essential pkg-config python3
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium poppler-utils openssh-server)
+  packages+=(chromium poppler-utils openssh-server socat)
 fi
 
 missing=()

@@ -11,8 +11,9 @@ export const BUILD_DIR = join(PROJECT_ROOT, 'build');
  * `cc` (build-essential, installed by `npm run setup`), unless an up-to-date binary exists.
  * Returns the binary's path.
  */
-export async function buildCProgram(sourcePath: string): Promise<string> {
-  const binary = join(BUILD_DIR, basename(sourcePath, '.c'));
+export async function buildCProgram(sourcePath: string, options: { static?: boolean } = {}): Promise<string> {
+  // Static binaries are for guests with no C library of their own (the Xen lab's initramfs guest).
+  const binary = join(BUILD_DIR, basename(sourcePath, '.c') + (options.static ? '-static' : ''));
   const sourceTime = statSync(sourcePath).mtimeMs;
   try {
     if (statSync(binary).mtimeMs >= sourceTime) return binary;
@@ -21,7 +22,11 @@ export async function buildCProgram(sourcePath: string): Promise<string> {
   }
   mkdirSync(BUILD_DIR, { recursive: true });
   const temporary = `${binary}.${process.pid}.tmp`;
-  const result = await execa('cc', ['-O2', '-Wall', '-o', temporary, sourcePath], { reject: false });
+  const result = await execa(
+    'cc',
+    ['-O2', '-Wall', ...(options.static ? ['-static'] : []), '-o', temporary, sourcePath],
+    { reject: false },
+  );
   if (result.exitCode !== 0) {
     throw new Error(
       `cc could not build ${sourcePath} (exit ${result.exitCode}): ${String(result.stderr).trim() || result.message}. ` +

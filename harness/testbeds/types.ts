@@ -27,6 +27,11 @@ export type Transport = 'tcp' | 'udp';
 export interface Endpoint {
   host: string;
   port: number;
+  /**
+   * A network namespace of this machine (`ip netns`) the client must run in to reach the endpoint
+   * (the Xen lab's guest segment); absent: reachable from the harness's own namespace.
+   */
+  netns?: string;
 }
 
 /** Where workload servers and in-guest programs run. */

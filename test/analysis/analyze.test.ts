@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +60,26 @@ describe('analyzeRun on a stored run', () => {
       /Cell cpu@25ms: 1 of 3 trials done \(failed: synthetic failure/,
     );
     expect(partial.trialsDone).toBe(4);
+  });
+
+  it('does not blame output commit for latency when network output was not buffered (xl remus -n)', () => {
+    const dir = writeSyntheticRun(mkdtempSync(join(tmpdir(), 'rb-analysis-')), {
+      intervals: [25],
+      trials: 3,
+      workloads: ['latency'],
+      seed: 6,
+    });
+    const manifestPath = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.sessions[0].testbed.mechanisms = {
+      replication: 'xl remus',
+      networkBuffering: 'off (-n, unsafe)',
+    };
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const latency = analyzeRun(loadRun(dir)).findings[1];
+    expect(latency?.verdict).toMatch(/not held \(unbuffered mode\)/);
+    expect(latency?.verdict).not.toMatch(/waits for the next checkpoint/);
+    expect(latency?.caveats.join(' ')).toMatch(/NOT buffered/);
   });
 
   it('states when a finding cannot be tested', () => {

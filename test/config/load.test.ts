@@ -39,6 +39,19 @@ describe('config resolution', () => {
     });
   });
 
+  it("applies the testbed's own defaults under the user's values (xen-lab: socat echo, guest dirtier)", () => {
+    const lab = resolveConfig([flagsLayer({ testbed: 'xen-lab' })]);
+    expect(lab.workloads.latency.echoServer).toBe('socat');
+    expect(lab.workloads.memory.guestDirtier).toBe('/usr/bin/dirtier');
+    expect(lab.workloads.latency.ratePerS).toBe(DEFAULT_CONFIG.workloads.latency.ratePerS);
+    const explicit = resolveConfig([
+      labelLayer({ workloads: { latency: { echoServer: 'node' } } }, 'lab.json'),
+      flagsLayer({ testbed: 'xen-lab' }),
+    ]);
+    expect(explicit.workloads.latency.echoServer).toBe('node');
+    expect(resolveConfig([]).workloads.memory.guestDirtier).toBeUndefined();
+  });
+
   it('reports every invalid field at once with its dot path, value, expectation and source', () => {
     const error = resolveError(() =>
       resolveConfig([

@@ -33,8 +33,11 @@ function keygen(path: string, comment: string, passphrase = ''): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', comment, '-f', path]);
 }
 
-/** Starts sshd (root only: it must switch users); `extraConfig` lines go into sshd_config. */
-export async function startSshd(extraConfig: string[] = []): Promise<TestSshd> {
+/**
+ * Starts sshd (root only: it must switch users); `extraConfig` lines go into sshd_config. With
+ * `netns`, sshd runs inside that network namespace (on its own 127.0.0.1).
+ */
+export async function startSshd(extraConfig: string[] = [], netns?: string): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'rb-sshd-'));
   chmodSync(dir, 0o700);
   mkdirSync('/run/sshd', { recursive: true });
@@ -59,9 +62,10 @@ export async function startSshd(extraConfig: string[] = []): Promise<TestSshd> {
   const hostPublicKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim();
   const [type, key] = hostPublicKey.split(' ');
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${type} ${key}\n`);
-  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const argv = [SSHD, '-D', '-e', '-f', join(dir, 'sshd_config')];
+  const child: ChildProcess = netns
+    ? spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr?.on('data', (d) => {
     log += String(d);

@@ -11,7 +11,12 @@ const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', trackin
 afterAll(() => testbed.dispose());
 
 /** One latency trial of `seconds` on a fresh guest, protected at `intervalMs` or not. */
-async function latencyTrial(intervalMs: number | null, seconds: number, transport: 'tcp' | 'udp' = 'tcp') {
+async function latencyTrial(
+  intervalMs: number | null,
+  seconds: number,
+  transport: 'tcp' | 'udp' = 'tcp',
+  echoServer: 'node' | 'socat' = 'node',
+) {
   const session: GuestSession = await testbed.startGuest({
     label: `protection-test-${intervalMs ?? 'base'}`,
   });
@@ -21,6 +26,7 @@ async function latencyTrial(intervalMs: number | null, seconds: number, transpor
     timeoutMs: 2000,
     transport,
     closedLoopS: 1,
+    echoServer,
   }).create();
   try {
     await workload.prepare(session.guest, new AbortController().signal);
@@ -74,6 +80,13 @@ describe('emulated testbed protection (real guest, real echo server, real client
     expect(udp.lost).toBe(0);
     expect(udp.p50).toBeGreaterThan(8_000);
     expect(udp.model).toBeGreaterThan(0.75);
+  });
+
+  it('works the same with socat as the echo server in the guest (the Xen lab guest has no node)', async () => {
+    const socat = await latencyTrial(25, 1, 'tcp', 'socat');
+    expect(socat.lost).toBe(0);
+    expect(socat.p50).toBeGreaterThan(8_000);
+    expect(socat.model).toBeGreaterThan(0.75);
   });
 
   it('leaves no guest process, controller or cgroup behind', () => {

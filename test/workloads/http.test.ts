@@ -8,9 +8,13 @@ import { httpWorkload } from '../../workloads/http/index.ts';
 const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
 afterAll(() => testbed.dispose());
 
-async function httpTrial(intervalMs: number | null, connections: number) {
+async function httpTrial(
+  intervalMs: number | null,
+  connections: number,
+  server: 'node' | 'busybox' = 'node',
+) {
   const session = await testbed.startGuest({ label: `http-test-${intervalMs ?? 'base'}` });
-  const workload = httpWorkload({ connections, bodyBytes: 64, timeoutS: 10 }).create();
+  const workload = httpWorkload({ connections, bodyBytes: 64, timeoutS: 10, server }).create();
   try {
     await workload.prepare(session.guest, new AbortController().signal);
     const protection = intervalMs === null ? null : await session.protect(intervalMs);
@@ -51,5 +55,16 @@ describe('http workload: Node server in the guest, autocannon outside, through o
     expect(protectedRun.requests_per_s).toBeGreaterThan(0.75 * perCheckpoints);
     expect(protectedRun.requests_per_s).toBeLessThanOrEqual(84);
     expect(protectedRun.errors).toBe(0);
+  });
+
+  it('serves the same way from busybox httpd (the server of guests without node, as in the Xen lab)', async () => {
+    const baseline = await httpTrial(null, 4, 'busybox');
+    expect(baseline.requests_per_s).toBeGreaterThan(200);
+    expect(baseline.errors).toBe(0);
+    expect(baseline.non_2xx).toBe(0);
+    // 64-byte body plus headers per response.
+    expect((baseline.throughput_bytes_per_s as number) / (baseline.requests_per_s as number)).toBeGreaterThan(
+      64,
+    );
   });
 });

@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import type { HttpWorkloadConfig } from '../../harness/config/schema.ts';
-import { InterruptedError } from '../../harness/errors.ts';
 import type { Endpoint, Guest, GuestProcess } from '../../harness/testbeds/types.ts';
-import { startGuestServer } from '../guest-server.ts';
+import { runClientProcess } from '../client-process.ts';
+import { startBusyboxHttpd, startGuestServer } from '../guest-server.ts';
 import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
 
+import { type HttpClientInput, type HttpClientOutput, runClient } from './client.ts';
+
 const HTTP_SERVER = fileURLToPath(new URL('./guest/http-server.mjs', import.meta.url));
+const CLIENT_MODULE = fileURLToPath(new URL('./client.ts', import.meta.url));
 
 /**
  * autocannon is the throughput of record. Its latency histogram has 1 ms resolution and its
@@ -28,9 +30,18 @@ const METRICS: MetricSpec[] = [
 export function httpWorkload(config: HttpWorkloadConfig): WorkloadModule {
   return {
     name: 'http',
-    description: `Node HTTP server in the guest, autocannon with ${config.connections} connections outside; requests/s`,
+    description: `${config.server === 'busybox' ? 'busybox httpd' : 'Node HTTP server'} in the guest, autocannon with ${config.connections} connections outside; requests/s`,
     metrics: METRICS,
-    requiredTools: [],
+    requiredTools:
+      config.server === 'busybox'
+        ? [
+            {
+              command: 'busybox',
+              debianPackage: 'busybox-static',
+              neededBy: 'the http workload (server busybox)',
+            },
+          ]
+        : [],
     create: () => new HttpWorkload(config),
   };
 }
@@ -44,52 +55,40 @@ class HttpWorkload implements Workload {
   constructor(private readonly config: HttpWorkloadConfig) {}
 
   async prepare(guest: Guest): Promise<void> {
-    const started = await startGuestServer(guest, HTTP_SERVER, [
-      '--body-bytes',
-      String(this.config.bodyBytes),
-    ]);
+    const started =
+      this.config.server === 'busybox'
+        ? await startBusyboxHttpd(guest, this.config.bodyBytes)
+        : await startGuestServer(guest, HTTP_SERVER, ['--body-bytes', String(this.config.bodyBytes)]);
     this.server = started.server;
     this.endpoint = started.endpoint;
   }
 
-  private async load(seconds: number, signal: AbortSignal): Promise<autocannon.Result> {
-    const endpoint = this.endpoint as Endpoint;
-    // Without a callback autocannon returns its instance (an EventEmitter with stop()) that is
-    // also thenable; the type declarations only say Promise.
-    const instance = autocannon({
-      url: `http://${endpoint.host}:${endpoint.port}/`,
-      connections: this.config.connections,
-      pipelining: 1,
-      duration: seconds,
-      timeout: this.config.timeoutS,
-    }) as unknown as Promise<autocannon.Result> & { stop(): void };
-    const onAbort = () => instance.stop();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const result = await instance;
-      if (signal.aborted) throw new InterruptedError();
-      return result;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
   async trial(context: TrialContext): Promise<TrialResult> {
     if (!this.endpoint) throw new Error('http workload: trial before prepare');
-    if (context.warmupS > 0) await this.load(context.warmupS, context.signal);
-    const r = await this.load(context.durationS, context.signal);
-    if (r.requests.total === 0) {
+    const endpoint = this.endpoint;
+    const input: HttpClientInput = {
+      endpoint: { host: endpoint.host, port: endpoint.port },
+      connections: this.config.connections,
+      timeoutS: this.config.timeoutS,
+      warmupS: context.warmupS,
+      durationS: context.durationS,
+    };
+    // An endpoint inside a network namespace (the Xen lab's guest) is loaded from a child there.
+    const r = endpoint.netns
+      ? await runClientProcess<HttpClientOutput>(endpoint.netns, CLIENT_MODULE, input, context.signal)
+      : await runClient(input, context.signal);
+    if (r.requests === 0) {
       throw new Error(
-        `autocannon completed no request against ${r.url} (${r.errors} errors, ${r.timeouts} timeouts)`,
+        `autocannon completed no request against ${r.url}${endpoint.netns ? ` (netns ${endpoint.netns})` : ''} (${r.errors} errors, ${r.timeouts} timeouts)`,
       );
     }
     return {
       measurements: [
-        { metric: 'requests_per_s', value: r.requests.total / (r.duration || context.durationS) },
-        { metric: 'throughput_bytes_per_s', value: r.throughput.average },
-        { metric: 'requests', value: r.requests.total },
-        { metric: 'latency_p50_ms', value: r.latency.p50 },
-        { metric: 'latency_p99_ms', value: r.latency.p99 },
+        { metric: 'requests_per_s', value: r.requests / r.durationS },
+        { metric: 'throughput_bytes_per_s', value: r.throughputBytesPerS },
+        { metric: 'requests', value: r.requests },
+        { metric: 'latency_p50_ms', value: r.latencyP50Ms },
+        { metric: 'latency_p99_ms', value: r.latencyP99Ms },
         { metric: 'errors', value: r.errors },
         { metric: 'timeouts', value: r.timeouts },
         { metric: 'non_2xx', value: r.non2xx },

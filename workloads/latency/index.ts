@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { LatencyWorkloadConfig } from '../../harness/config/schema.ts';
 import type { Endpoint, Guest, GuestProcess, ProtectionReport } from '../../harness/testbeds/types.ts';
-import { startGuestServer } from '../guest-server.ts';
+import { runClientProcess } from '../client-process.ts';
+import { startGuestServer, startSocatEcho } from '../guest-server.ts';
 import type {
   Measurement,
   MetricSpec,
@@ -13,11 +14,18 @@ import type {
   Workload,
   WorkloadModule,
 } from '../types.ts';
-import { type PacedResult, runPacedClient } from './paced-client.ts';
+import {
+  decodeClientOutput,
+  type LatencyClientInput,
+  type LatencyClientOutput,
+  runClient,
+} from './client.ts';
+import type { PacedResult } from './paced-client.ts';
 import { phaseAnalysis } from './phase.ts';
-import { type PingPongResult, runPingPong } from './ping-pong.ts';
+import type { PingPongResult } from './ping-pong.ts';
 
 const ECHO_SERVER = fileURLToPath(new URL('./guest/echo-server.mjs', import.meta.url));
+const CLIENT_MODULE = fileURLToPath(new URL('./client.ts', import.meta.url));
 
 const METRICS: MetricSpec[] = [
   { name: 'rtt_p50_us', unit: 'µs', better: 'lower', headline: true, label: 'RTT p50' },
@@ -46,9 +54,12 @@ const METRICS: MetricSpec[] = [
 export function latencyWorkload(config: LatencyWorkloadConfig): WorkloadModule {
   return {
     name: 'latency',
-    description: `${config.transport.toUpperCase()} echo in the guest; open-loop paced client (${config.ratePerS} req/s) and closed-loop ping-pong outside; RTT in µs`,
+    description: `${config.transport.toUpperCase()} echo (${config.echoServer}) in the guest; open-loop paced client (${config.ratePerS} req/s) and closed-loop ping-pong outside; RTT in µs`,
     metrics: METRICS,
-    requiredTools: [],
+    requiredTools:
+      config.echoServer === 'socat'
+        ? [{ command: 'socat', debianPackage: 'socat', neededBy: 'the latency workload (echoServer socat)' }]
+        : [],
     create: () => new LatencyWorkload(config),
   };
 }
@@ -63,36 +74,38 @@ class LatencyWorkload implements Workload {
   constructor(private readonly config: LatencyWorkloadConfig) {}
 
   async prepare(guest: Guest): Promise<void> {
-    const started = await startGuestServer(guest, ECHO_SERVER, [], this.config.transport);
+    const started =
+      this.config.echoServer === 'socat'
+        ? await startSocatEcho(guest, this.config.transport)
+        : await startGuestServer(guest, ECHO_SERVER, [], this.config.transport);
     this.server = started.server;
     this.endpoint = started.endpoint;
   }
 
   async trial(context: TrialContext): Promise<TrialResult> {
     if (!this.endpoint) throw new Error('latency workload: trial before prepare');
-    const common = {
-      endpoint: this.endpoint,
+    const endpoint = this.endpoint;
+    const input: LatencyClientInput = {
+      endpoint: { host: endpoint.host, port: endpoint.port },
       transport: this.config.transport,
       payloadBytes: this.config.payloadBytes,
       timeoutMs: this.config.timeoutMs,
-      signal: context.signal,
-    };
-    const open = await runPacedClient({
-      ...common,
       ratePerS: this.config.ratePerS,
       warmupS: context.warmupS,
       durationS: context.durationS,
-    });
+      closedLoopS: this.config.closedLoopS,
+    };
+    // An endpoint inside a network namespace (the Xen lab's guest) is measured from a child there.
+    const output = endpoint.netns
+      ? await runClientProcess<LatencyClientOutput>(endpoint.netns, CLIENT_MODULE, input, context.signal)
+      : await runClient(input, context.signal);
+    const { open, closed } = decodeClientOutput(output, context.durationS);
     this.openLoop = open;
     if (open.measuredReceived === 0) {
       throw new Error(
-        `no echo came back from ${common.endpoint.host}:${common.endpoint.port} (${open.measuredSent} requests sent, all lost)`,
+        `no echo came back from ${endpoint.host}:${endpoint.port}${endpoint.netns ? ` (netns ${endpoint.netns})` : ''} (${open.measuredSent} requests sent, all lost)`,
       );
     }
-    const closed =
-      this.config.closedLoopS > 0
-        ? await runPingPong({ ...common, durationS: this.config.closedLoopS })
-        : null;
     writeFileSync(
       join(context.artifactsDir, 'rtt-histogram.hdr.b64'),
       `${encodeIntoCompressedBase64(open.histogram)}\n`,

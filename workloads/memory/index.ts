@@ -51,13 +51,15 @@ export function memoryWorkload(config: MemoryWorkloadConfig): WorkloadModule {
     metrics: METRICS,
     requiredTools:
       config.program === 'dirtier'
-        ? [
-            {
-              command: 'cc',
-              debianPackage: 'build-essential',
-              neededBy: 'the memory workload (page dirtier)',
-            },
-          ]
+        ? config.guestDirtier
+          ? [] // the guest brings its own
+          : [
+              {
+                command: 'cc',
+                debianPackage: 'build-essential',
+                neededBy: 'the memory workload (page dirtier)',
+              },
+            ]
         : [
             {
               command: 'sysbench',
@@ -80,7 +82,7 @@ class MemoryWorkload implements Workload {
   /** Starts the dirtier before protection, so that touching the working set is not measured. */
   async prepare(guest: Guest): Promise<void> {
     if (this.config.program !== 'dirtier') return;
-    const binary = await buildCProgram(DIRTIER_SOURCE);
+    const binary = this.config.guestDirtier ?? (await buildCProgram(DIRTIER_SOURCE));
     this.progressFile = join(tmpdir(), `remus-bench-dirtier-${process.pid}-${Date.now()}.progress`);
     const argv = [
       binary,

@@ -2,7 +2,7 @@
 # Xen lab, step 2: one image for both hosts (identity from the kernel command line and NIC MACs).
 # Keys: one root key for this machine -> dom0s and A -> B; the image's own host key is written into
 # known_hosts files (inside the image for A -> B, and $LAB_DIR/known_hosts for the harness), so
-# host keys are always checked. Usage: LAB_DIR=<cache> configure.sh
+# host keys are always checked. Usage: LAB_DIR=<cache> configure.sh (then guest.sh, image.sh)
 set -euo pipefail
 cd "${LAB_DIR:?set LAB_DIR}"
 R=rootfs
@@ -27,6 +27,15 @@ for h in 1 2; do
   printf '[Match]\nMACAddress=52:54:00:aa:00:0%s\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' $h \
     > $R/etc/systemd/network/20-mgmt-$h.network
 done
+# The guest segment: bridge xenbr0 on the third NIC (the vde hub of net.sh). dom0 has no address
+# there; only the guest and the client namespace do.
+printf '[NetDev]\nName=xenbr0\nKind=bridge\n[Bridge]\nSTP=no\n' > $R/etc/systemd/network/30-xenbr0.netdev
+printf '[Match]\nName=xenbr0\n[Network]\nLinkLocalAddressing=no\nIPv6AcceptRA=no\nConfigureWithoutCarrier=yes\n' \
+  > $R/etc/systemd/network/31-xenbr0.network
+for h in 1 2; do
+  printf '[Match]\nMACAddress=52:54:00:bb:00:0%s\n[Network]\nBridge=xenbr0\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' $h \
+    > $R/etc/systemd/network/32-gnet-$h.network
+done
 chroot $R systemctl enable systemd-networkd.service >/dev/null 2>&1
 chroot $R systemctl mask systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
   e2scrub_all.timer e2scrub_reap.service fstrim.timer >/dev/null 2>&1 || true
@@ -35,11 +44,4 @@ sed -i 's|^XENDOMAINS_SAVE=.*|XENDOMAINS_SAVE=""|; s|^XENDOMAINS_RESTORE=.*|XEND
 echo 'MODULES=list' > $R/etc/initramfs-tools/conf.d/remus-bench-lab
 printf 'virtio_pci\nvirtio_blk\next4\ncrc32c_generic\n' > $R/etc/initramfs-tools/modules
 chroot $R update-initramfs -u -k all >/dev/null 2>&1
-mkdir -p boot
-zcat $R/boot/xen-4.17-amd64.gz > boot/xen-4.17-amd64
-cp $R/boot/vmlinuz-$KVER boot/vmlinuz
-cp $R/boot/initrd.img-$KVER boot/initrd.img
-rm -f base.img
-truncate -s 4G base.img
-mkfs.ext4 -q -F -L xenlab -d $R base.img
-echo "image built (kernel $KVER)"
+echo "dom0 configured (kernel $KVER)"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Boots one emulated Xen host under QEMU TCG, daemonized, from a fresh copy-on-write overlay of
 # base.img. Usage: LAB_DIR=<cache> start-host.sh a|b
-# -cpu qemu64,+npt gives Xen HAP (PVH guests and HAP log-dirty, which Remus needs here).
+# Third NIC: the guest segment (net.sh must be up). -cpu qemu64,+npt gives Xen HAP (PVH guests and HAP log-dirty, which Remus needs here).
 set -euo pipefail
 cd "${LAB_DIR:?set LAB_DIR}"
 h=$1
@@ -15,6 +15,7 @@ qemu-system-x86_64 -name xen$h -machine pc -accel tcg -cpu qemu64,+npt -m 2048 -
   -initrd "boot/vmlinuz root=/dev/vda rw console=hvc0 net.ifnames=0 systemd.hostname=$name,boot/initrd.img" \
   -drive file=host-$h.qcow2,if=virtio,format=qcow2,cache=unsafe \
   -netdev socket,id=lab,udp=127.0.0.1:560$o,localaddr=127.0.0.1:560$n -device virtio-net-pci,netdev=lab,mac=52:54:00:99:00:0$n \
+  -netdev vde,id=gnet,sock=$PWD/vde.ctl -device virtio-net-pci,netdev=gnet,mac=52:54:00:bb:00:0$n \
   -netdev user,id=mgmt,restrict=on,hostfwd=tcp:127.0.0.1:1002$n-:22 -device virtio-net-pci,netdev=mgmt,mac=52:54:00:aa:00:0$n \
   -serial file:$h.console.log \
   -pidfile $h.pid -daemonize

@@ -2,7 +2,7 @@ import type { SshTargetConfig } from '../../config/schema.ts';
 import { RemoteHost, type SshTarget } from '../../remote/ssh.ts';
 
 /** An SSH target from the config; the passphrase comes from the named environment variable only. */
-export function sshTarget(role: string, config: SshTargetConfig): SshTarget {
+export function sshTarget(role: string, config: SshTargetConfig, netns?: string): SshTarget {
   const passphrase = config.passphraseEnv ? process.env[config.passphraseEnv] : undefined;
   return {
     role,
@@ -12,9 +12,10 @@ export function sshTarget(role: string, config: SshTargetConfig): SshTarget {
     knownHosts: config.knownHosts,
     ...(config.keyFile ? { keyFile: config.keyFile } : {}),
     ...(passphrase !== undefined ? { passphrase } : {}),
+    ...(netns ? { netns } : {}),
   };
 }
 
-export function connect(role: string, config: SshTargetConfig): Promise<RemoteHost> {
-  return RemoteHost.connect(sshTarget(role, config));
+export function connect(role: string, config: SshTargetConfig, netns?: string): Promise<RemoteHost> {
+  return RemoteHost.connect(sshTarget(role, config, netns));
 }

@@ -30,7 +30,11 @@ export class XenGuestSession implements GuestSession {
         this.processes.add(process);
         return process;
       },
-      endpoint: async (port: number): Promise<Endpoint> => ({ host: this.config.guest.address, port }),
+      endpoint: async (port: number): Promise<Endpoint> => ({
+        host: this.config.guest.address,
+        port,
+        ...(this.config.guest.netns ? { netns: this.config.guest.netns } : {}),
+      }),
     };
   }
 
@@ -40,7 +44,7 @@ export class XenGuestSession implements GuestSession {
     backup: RemoteHost,
     label: string,
   ): Promise<XenGuestSession> {
-    const guestHost = await connect('guest', config.guest.ssh);
+    const guestHost = await connect('guest', config.guest.ssh, config.guest.netns);
     return new XenGuestSession(config, guestHost, primary, backup, label);
   }
 

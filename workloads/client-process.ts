@@ -1,0 +1,36 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { InterruptedError } from '../harness/errors.ts';
+
+const CLIENT_MAIN = fileURLToPath(new URL('./client-main.ts', import.meta.url));
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/**
+ * Runs a workload's client function in a child process inside a network namespace (`ip netns exec`),
+ * for endpoints reachable only from there (Endpoint.netns). The function is the `runClient` export
+ * of `modulePath`; its input and output cross as JSON, so both must be plain data. A Ctrl-C
+ * (signal) ends the child and becomes InterruptedError; a failure in the child is rethrown with
+ * its message.
+ */
+export async function runClientProcess<Output>(
+  netns: string,
+  modulePath: string,
+  input: unknown,
+  signal: AbortSignal,
+): Promise<Output> {
+  if (signal.aborted) throw new InterruptedError();
+  const result = await execa(
+    'ip',
+    ['netns', 'exec', netns, process.execPath, '--import', TSX_LOADER, CLIENT_MAIN, modulePath],
+    { input: JSON.stringify(input), cancelSignal: signal, forceKillAfterDelay: 2000, reject: false },
+  );
+  if (signal.aborted) throw new InterruptedError();
+  if (result.exitCode !== 0) {
+    const said = String(result.stderr).trim().split('\n').slice(-3).join(' ');
+    throw new Error(
+      `the workload client in network namespace ${netns} failed (exit ${result.exitCode}): ${said || result.message}`,
+    );
+  }
+  return JSON.parse(String(result.stdout)) as Output;
+}
