@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { XenConfig } from '../../harness/config/schema.ts';
@@ -52,6 +52,8 @@ export async function startXenTestHosts(): Promise<XenTestHosts> {
     writeFileSync(join(backupState, 'domains.json'), JSON.stringify([dom0]));
     writeFileSync(join(primaryState, 'faults'), '');
     writeFileSync(join(backupState, 'faults'), '');
+    rmSync(join(primaryState, 'version'), { force: true });
+    rmSync(join(backupState, 'version'), { force: true });
   };
   reset();
   const config: XenConfig = {

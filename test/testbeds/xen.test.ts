@@ -149,7 +149,8 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
     host: 'primary' | 'backup';
     fault: string;
     reason: RegExp;
-    after?: () => void;
+    /** Xen version the stand-in plays on the primary (xl resume exists from 4.20). */
+    version?: string;
   }[] = [
     {
       name: 'SSH from the primary to the backup fails',
@@ -168,17 +169,20 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
       host: 'primary',
       fault: 'suspend-timeout-at 4',
       reason: /did not suspend.*resumed it \(xl resume\)/,
+      version: '4.20.0',
     },
     {
       name: 'xl remus is killed (split brain)',
       host: 'primary',
       fault: 'killed-at 4',
-      reason: /was killed.*SPLIT BRAIN: .*destroyed that copy/,
+      reason: /was killed.*resumed it \(xl resume\).*SPLIT BRAIN: .*destroyed that copy/,
+      version: '4.20.0',
     },
   ];
   for (const f of faults) {
     it(`fault: ${f.name}: reported, cleaned up, finished trials kept, resumable`, async () => {
       hosts.setFaults(f.host, [f.fault]);
+      if (f.version) writeFileSync(join(hosts.primaryState, 'version'), f.version);
       const first = await run(['--workloads', 'cpu', '--intervals', '100', '--duration', '3']);
       expect(first.code, first.output).toBe(1);
       const reasons = trialReasons();
@@ -193,6 +197,22 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
       expectCleanHosts();
     });
   }
+
+  it("xl remus killed inside a checkpoint on Xen 4.17 (no xl resume): the backup's copy is kept, the stuck one ended", async () => {
+    hosts.setFaults('primary', ['killed-at 4']);
+    const first = await run(['--workloads', 'cpu', '--intervals', '100', '--duration', '3']);
+    expect(first.code, first.output).toBe(1);
+    const failed = trialReasons().find((t) => t.status === 'failed');
+    expect(failed?.reason).toMatch(
+      /was killed.*xl resume failed \(command not implemented.*FAILOVER: the backup had promoted its copy .*destroyed the primary's suspended copy and kept the backup's running/,
+    );
+    expect(domains('primary').map((d) => d.name)).toEqual(['Domain-0']);
+    expect(domains('backup').map((d) => d.name)).toEqual(['Domain-0', GUEST]);
+    // Resuming refuses to start while the guest runs on the backup, and says what is wrong.
+    const resumed = await runCli(['experiment', '--resume', runDir()]);
+    expect(resumed.code).toBe(2);
+    expect(resumed.output).toMatch(new RegExp(`${GUEST}`));
+  });
 
   it('Ctrl-C while Remus runs: stops it through the backup, both hosts clean, exit 130, resumable', async () => {
     const args = [

@@ -5,7 +5,8 @@
  * option parsing, the transport handshake through `-s`, the start-up and per-checkpoint stderr
  * lines, the end states and exit codes; `migrate-receive -r` on the backup.
  *
- * State lives in $XL_STANDIN_DIR (one per host): domains.json, info.json, faults.
+ * State lives in $XL_STANDIN_DIR (one per host): domains.json, info.json, faults, version.
+ * `resume` exists from Xen 4.20 on; 4.17's xl answers "command not implemented" (seen in the lab).
  * Faults (one per line in $XL_STANDIN_DIR/faults, on the host where they act):
  *   no-netbuf            primary: libxl has no network buffering (fails unless -n)
  *   ssh-fails            primary: the transport command cannot reach the backup
@@ -25,7 +26,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const DIR = process.env.XL_STANDIN_DIR ?? '/var/lib/xl-standin';
-const VERSION = process.env.XL_STANDIN_VERSION ?? '4.17.7';
+// $XL_STANDIN_DIR/version (one test host) overrides $XL_STANDIN_VERSION.
+const VERSION =
+  (existsSync(join(DIR, 'version')) ? readFileSync(join(DIR, 'version'), 'utf8').trim() : '') ||
+  process.env.XL_STANDIN_VERSION ||
+  '4.17.7';
 const [MAJOR, MINOR] = VERSION.split('.').map(Number);
 const COPY_MS = Number(process.env.XL_STANDIN_COPY_MS ?? 300);
 const SUSPEND_MS = Number(process.env.XL_STANDIN_SUSPEND_MS ?? 15);
@@ -532,6 +537,10 @@ switch (command) {
     break;
   }
   case 'resume': {
+    if (MAJOR < 4 || (MAJOR === 4 && MINOR < 20)) {
+      err('command not implemented');
+      process.exit(1);
+    }
     const d = findDomain(args[0]);
     if (!d) invalid(args[0]);
     update(d.name, (x) => {

@@ -5,11 +5,13 @@ import { commandLine, shellQuote } from '../../remote/shell-quote.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
 import type { CheckpointSummary, Protection, ProtectionReport } from '../types.ts';
 import { remusFlags } from './preflight.ts';
-import { classifyRemusEnd, parseXlList, remusProgress } from './xl-output.ts';
+import { classifyRemusEnd, parseXlList, remusProgress, type XlDomain } from './xl-output.ts';
 
 const EXIT_MARK = 'remus-bench-exit ';
 const POLL_MS = 250;
 const EXIT_WAIT_MS = 30_000;
+/** The backup promotes its copy 5-8 s after the stream ends (reference/xen-lab.md 11.6); margin for load. */
+const FAILOVER_WAIT_MS = 30_000;
 
 /**
  * One `xl remus` run on the primary, started detached (setsid, stdin from /dev/null, output to a log
@@ -174,12 +176,43 @@ export class RemusSession implements Protection {
   }
 
   /**
+   * The primary's copy of the guest, resumed if xl left it suspended (killed inside a checkpoint).
+   * `stuck`: still suspended because this Xen cannot resume it (no `xl resume` before 4.20).
+   */
+  private async primaryGuest(done: string[]): Promise<{ guest: XlDomain | undefined; stuck: boolean }> {
+    const vm = this.config.guest.domain;
+    const guest = parseXlList((await this.primary.exec(['xl', 'list'])).stdout).find((d) => d.name === vm);
+    if (guest?.state[3] !== 's') return { guest, stuck: false };
+    const resumed = await this.primary.exec(['xl', 'resume', vm]);
+    if (resumed.exitCode === 0) {
+      done.push(`the guest ${vm} was left suspended (${guest.state}) on the primary; resumed it (xl resume)`);
+      return { guest, stuck: false };
+    }
+    done.push(
+      `the guest ${vm} was left suspended (${guest.state}) on the primary and xl resume failed (${resumed.stderr.trim().split('\n')[0]}; Xen before 4.20 has none)`,
+    );
+    return { guest, stuck: true };
+  }
+
+  /**
    * Ends replication from the backup side, then checks both hosts: no copy of the guest left on the
-   * backup, the primary's guest running and not suspended. Returns what it did.
+   * backup, the primary's guest running and not suspended. When xl remus ended by itself and left
+   * the primary's copy stuck suspended, the backup's failover is the guest's only way on: it is
+   * waited for, not cut short. Returns what it did.
    */
   async cleanUp(): Promise<string[]> {
     const vm = this.config.guest.domain;
     const done: string[] = [];
+    const backupDomains = async () => parseXlList((await this.backup.exec(['xl', 'list'])).stdout);
+    let primary: { guest: XlDomain | undefined; stuck: boolean } | null = null;
+    if ((await this.state()).ended) {
+      primary = await this.primaryGuest(done);
+      if (primary.stuck) {
+        const deadline = performance.now() + FAILOVER_WAIT_MS;
+        while (!(await backupDomains()).some((d) => d.name === vm) && performance.now() < deadline)
+          await sleep(POLL_MS * 4);
+      }
+    }
     // 1. The receiver on the backup (not a promoted domain's daemon, whose parent is init).
     const ps = await this.backup.exec(['ps', '-eo', 'pid=,ppid=,args=']);
     for (const row of ps.stdout.split('\n')) {
@@ -188,7 +221,6 @@ export class RemusSession implements Protection {
       await this.backup.exec(['kill', '-KILL', match[1] as string]);
       done.push(`killed the receiver (pid ${match[1]}) on the backup`);
     }
-    const backupDomains = async () => parseXlList((await this.backup.exec(['xl', 'list'])).stdout);
     for (const d of await backupDomains()) {
       if (d.name === `${vm}--incoming`) {
         await this.backup.exec(['xl', 'destroy', d.name]);
@@ -198,30 +230,28 @@ export class RemusSession implements Protection {
     // 2. Wait for the primary's xl to exit (it sees the broken stream: "Backup failed? resuming").
     const deadline = performance.now() + EXIT_WAIT_MS;
     while (!(await this.state()).ended && performance.now() < deadline) await sleep(POLL_MS);
-    // 3. Primary guest: present and not suspended.
-    const primaryList = parseXlList((await this.primary.exec(['xl', 'list'])).stdout);
-    const guest = primaryList.find((d) => d.name === vm);
-    // 4. A copy the backup promoted (failover): two live copies if the primary's still runs.
-    for (const d of await backupDomains()) {
-      if (d.name !== vm) continue;
-      if (guest) {
-        await this.backup.exec(['xl', 'destroy', vm]);
-        done.push(
-          `SPLIT BRAIN: the backup had failed over and was running a second copy of ${vm} (domid ${d.domid}); destroyed that copy`,
-        );
-      } else {
-        done.push(
-          `FAILOVER: ${vm} is gone from the primary and now runs only on the backup (domid ${d.domid}); left it running. Move it back to the primary before the next run`,
-        );
-      }
-    }
-    if (guest && guest.state[3] === 's') {
-      const resumed = await this.primary.exec(['xl', 'resume', vm]);
+    // 3. Primary guest: present, and resumed if it was left suspended.
+    primary ??= await this.primaryGuest(done);
+    const { guest, stuck } = primary;
+    // 4. A copy the backup promoted (failover): two live copies if the primary's still runs. When
+    // the primary's copy is stuck suspended, the backup's is the guest: keep it, end the stuck one.
+    const promoted = (await backupDomains()).find((d) => d.name === vm);
+    if (promoted && guest && !stuck) {
+      await this.backup.exec(['xl', 'destroy', vm]);
       done.push(
-        resumed.exitCode === 0
-          ? `the guest ${vm} was left suspended (${guest.state}) on the primary; resumed it (xl resume)`
-          : `the guest ${vm} is left suspended (${guest.state}) on the primary and xl resume failed (${resumed.stderr.trim().split('\n')[0]}; Xen before 4.20 has none): destroy and recreate it`,
+        `SPLIT BRAIN: the backup had failed over and was running a second copy of ${vm} (domid ${promoted.domid}); destroyed that copy`,
       );
+    } else if (promoted && guest && stuck) {
+      await this.primary.exec(['xl', 'destroy', vm]);
+      done.push(
+        `FAILOVER: the backup had promoted its copy of ${vm} (domid ${promoted.domid}) and the primary's could not be resumed; destroyed the primary's suspended copy and kept the backup's running. Move it back to the primary before the next run`,
+      );
+    } else if (promoted) {
+      done.push(
+        `FAILOVER: ${vm} is gone from the primary and now runs only on the backup (domid ${promoted.domid}); left it running. Move it back to the primary before the next run`,
+      );
+    } else if (stuck) {
+      done.push(`no copy of ${vm} runs anywhere: destroy the suspended one on the primary and recreate it`);
     }
     return done;
   }
