@@ -43,7 +43,8 @@ describe('config resolution', () => {
     const lab = resolveConfig([flagsLayer({ testbed: 'xen-lab' })]);
     expect(lab.workloads.latency.echoServer).toBe('socat');
     expect(lab.workloads.memory.guestDirtier).toBe('/usr/bin/dirtier');
-    expect(lab.workloads.latency.ratePerS).toBe(DEFAULT_CONFIG.workloads.latency.ratePerS);
+    expect(lab.workloads.latency.ratePerS).toBe(53);
+    expect(lab.workloads.latency.payloadBytes).toBe(DEFAULT_CONFIG.workloads.latency.payloadBytes);
     const explicit = resolveConfig([
       labelLayer({ workloads: { latency: { echoServer: 'node' } } }, 'lab.json'),
       flagsLayer({ testbed: 'xen-lab' }),

@@ -93,7 +93,7 @@ async function faultDuringRemus(
         r.exec([
           'sh',
           '-c',
-          'pgrep -x xl >/dev/null && cat /root/remus-bench/*.log 2>/dev/null | grep -c "All records processed" || echo 0',
+          'pgrep -x xl >/dev/null || { echo 0; exit 0; }; cat /root/remus-bench/*.log 2>/dev/null | grep -c "All records processed"; true',
         ]),
       );
       if (Number(count.stdout.trim()) >= 5) break;

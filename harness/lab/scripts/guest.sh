@@ -54,6 +54,8 @@ hostname bench
 insmod /lib/modules/xen-netfront.ko
 i=0; while [ ! -e /sys/class/net/eth0 ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
 ip link set lo up; ip link set eth0 up; ip addr add $GUEST_IP/24 dev eth0
+# No TCP metrics carried from one trial's connection to the next (as on the client side).
+echo 1 > /proc/sys/net/ipv4/tcp_no_metrics_save
 httpd -p 80 -h /www
 dropbear -s -r /etc/dropbear/dropbear_ed25519_host_key -p 22
 echo "bench up: \$(cat /proc/uptime) ip $GUEST_IP" > /dev/hvc0

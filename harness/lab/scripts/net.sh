@@ -22,6 +22,8 @@ up)
   ip netns add $NS || exit 1
   ip -n $NS link set lo up
   ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  # Each trial's TCP connection starts fresh: no RTT estimates cached from earlier (protected) trials.
+  ip netns exec $NS sysctl -qw net.ipv4.tcp_no_metrics_save=1
   # Started inside the namespace, so the tap port it creates (-t rl0) exists only there.
   ip netns exec $NS vde_switch --hub -s "$LAB_DIR/vde.ctl" -M "$LAB_DIR/vde.mgmt" -t rl0 -d -p "$LAB_DIR/vde.pid" || exit 1
   for _ in $(seq 1 50); do ip -n $NS link show rl0 >/dev/null 2>&1 && break; sleep 0.1; done
