@@ -169,6 +169,13 @@ export async function labUp(log: (line: string) => void, signal?: AbortSignal): 
   const stamp = imageStamp();
   const cached =
     existsSync(join(dir, 'base.img')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
+  // Before any build: a lab of another folder holding the ports would make the boot fail late.
+  for (const host of ['a', 'b'] as const) {
+    if (!alivePid(dir, host) && (await portInUse(HOSTS[host].sshPort)))
+      throw new UserError(
+        `Port 127.0.0.1:${HOSTS[host].sshPort} (${HOSTS[host].name}'s SSH) is already in use, probably by a lab started from another folder; stop it with \`npm run lab -- down\` and that folder in REMUS_BENCH_LAB_DIR.`,
+      );
+  }
   const began = performance.now();
   if (!cached) {
     log(`Building the lab image in ${dir} (cold: about 1-2 minutes)`);
@@ -179,12 +186,6 @@ export async function labUp(log: (line: string) => void, signal?: AbortSignal): 
     await script('image.sh', [], dir, log);
     writeFileSync(stampFile, stamp);
   } else log(`Using the cached lab image in ${dir}`);
-  for (const host of ['a', 'b'] as const) {
-    if (!alivePid(dir, host) && (await portInUse(HOSTS[host].sshPort)))
-      throw new UserError(
-        `Port 127.0.0.1:${HOSTS[host].sshPort} (${HOSTS[host].name}'s SSH) is already in use, probably by a lab started from another folder; stop it with \`npm run lab -- down\` and that folder in REMUS_BENCH_LAB_DIR.`,
-      );
-  }
   const started: number[] = [];
   const stopStarted = () => {
     for (const pid of started) {
