@@ -79,6 +79,7 @@ describe('analyzeRun on a stored run', () => {
     const latency = analyzeRun(loadRun(dir)).findings[1];
     expect(latency?.verdict).toMatch(/not held \(unbuffered mode\)/);
     expect(latency?.verdict).not.toMatch(/waits for the next checkpoint/);
+    expect(latency?.evidence.join(' ')).not.toMatch(/half the interval/);
     expect(latency?.caveats.join(' ')).toMatch(/NOT buffered/);
   });
 
