@@ -131,6 +131,19 @@ async function script(
   return seconds;
 }
 
+/** net.sh status/down, whose outcome is reported rather than thrown (up goes through script()). */
+async function guestSegment(
+  action: 'status' | 'down',
+  dir: string,
+): Promise<{ exitCode: number; output: string }> {
+  const result = await execa(join(SCRIPTS, 'net.sh'), [action], {
+    env: { LAB_DIR: dir },
+    all: true,
+    reject: false,
+  });
+  return { exitCode: result.exitCode ?? 1, output: (result.all ?? '').trim() };
+}
+
 async function waitForSsh(host: LabHost, dir: string): Promise<RemoteHost> {
   const deadline = performance.now() + BOOT_TIMEOUT_MS;
   let last = '';
@@ -226,8 +239,7 @@ export async function labUp(log: (line: string) => void, signal?: AbortSignal): 
   } catch (error) {
     stopStarted();
     // Nothing of the lab left running: the switch goes too (it is the QEMUs' only peer).
-    if (!alivePid(dir, 'a') && !alivePid(dir, 'b'))
-      await execa(join(SCRIPTS, 'net.sh'), ['down'], { env: { LAB_DIR: dir }, reject: false });
+    if (!alivePid(dir, 'a') && !alivePid(dir, 'b')) await guestSegment('down', dir);
     throw signal?.aborted ? new InterruptedError() : error;
   } finally {
     signal?.removeEventListener('abort', stopStarted);
@@ -328,12 +340,8 @@ export async function labStatus(log: (line: string) => void): Promise<boolean> {
       allUp = false;
     }
   }
-  const net = await execa(join(SCRIPTS, 'net.sh'), ['status'], {
-    env: { LAB_DIR: dir },
-    all: true,
-    reject: false,
-  });
-  log(`guest segment: ${(net.all ?? '').trim().replace(/\n/g, '; ')}`);
+  const net = await guestSegment('status', dir);
+  log(`guest segment: ${net.output.replace(/\n/g, '; ')}`);
   if (net.exitCode !== 0) allUp = false;
   else {
     try {
@@ -380,10 +388,5 @@ export async function labDown(log: (line: string) => void): Promise<void> {
     }),
   );
   // After the QEMUs: they are the switch's clients.
-  const net = await execa(join(SCRIPTS, 'net.sh'), ['down'], {
-    env: { LAB_DIR: dir },
-    all: true,
-    reject: false,
-  });
-  log((net.all ?? '').trim());
+  log((await guestSegment('down', dir)).output);
 }

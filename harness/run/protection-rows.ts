@@ -1,5 +1,5 @@
 import type { Better } from '../store/samples.ts';
-import type { CheckpointSummary } from '../testbeds/types.ts';
+import type { CheckpointSummary, Spread } from '../testbeds/types.ts';
 
 type ProtectionRow = { metric: string; value: number; unit: string; better: Better };
 
@@ -22,16 +22,6 @@ export function protectionMeasurements(s: CheckpointSummary): ProtectionRow[] {
   return rows.filter((row) => Number.isFinite(row.value)); // a testbed that cannot measure a figure gives NaN: no row
 }
 
-function remusRows(r: NonNullable<CheckpointSummary['remus']>): ProtectionRow[] {
-  return [
-    row('dirty_pages_p50', r.dirtyPages.p50, 'pages', 'info'),
-    row('dirty_pages_p99', r.dirtyPages.p99, 'pages', 'info'),
-    row('harness_start_ms', r.harnessMs.start, 'ms', 'info'),
-    row('harness_stop_ms', r.harnessMs.stop, 'ms', 'info'),
-  ];
-}
-
-/** Memory replication per checkpoint, over the checkpoints after the first (a full copy). */
 const row = (metric: string, value: number, unit: string, better: Better): ProtectionRow => ({
   metric,
   value,
@@ -39,16 +29,27 @@ const row = (metric: string, value: number, unit: string, better: Better): Prote
   better,
 });
 
+/** `<name>_p50<suffix>` and `<name>_p99<suffix>` of one per-checkpoint series. */
+const spreadRows = (name: string, suffix: string, spread: Spread, unit: string, better: Better) => [
+  row(`${name}_p50${suffix}`, spread.p50, unit, better),
+  row(`${name}_p99${suffix}`, spread.p99, unit, better),
+];
+
+function remusRows(r: NonNullable<CheckpointSummary['remus']>): ProtectionRow[] {
+  return [
+    ...spreadRows('dirty_pages', '', r.dirtyPages, 'pages', 'info'),
+    row('harness_start_ms', r.harnessMs.start, 'ms', 'info'),
+    row('harness_stop_ms', r.harnessMs.stop, 'ms', 'info'),
+  ];
+}
+
+/** Memory replication per checkpoint, over the checkpoints after the first (a full copy). */
 function memoryRows(m: NonNullable<CheckpointSummary['memory']>): ProtectionRow[] {
   return [
-    row('scan_p50_us', m.scanUs.p50, 'µs', 'lower'),
-    row('scan_p99_us', m.scanUs.p99, 'µs', 'lower'),
-    row('gather_p50_us', m.gatherUs.p50, 'µs', 'lower'),
-    row('gather_p99_us', m.gatherUs.p99, 'µs', 'lower'),
-    row('dirty_pages_p50', m.dirtyPages.p50, 'pages', 'info'),
-    row('dirty_pages_p99', m.dirtyPages.p99, 'pages', 'info'),
-    row('ship_ack_p50_us', m.shipAckUs.p50, 'µs', 'lower'),
-    row('ship_ack_p99_us', m.shipAckUs.p99, 'µs', 'lower'),
+    ...spreadRows('scan', '_us', m.scanUs, 'µs', 'lower'),
+    ...spreadRows('gather', '_us', m.gatherUs, 'µs', 'lower'),
+    ...spreadRows('dirty_pages', '', m.dirtyPages, 'pages', 'info'),
+    ...spreadRows('ship_ack', '_us', m.shipAckUs, 'µs', 'lower'),
     row('first_copy_bytes', m.firstCopyBytes, 'bytes', 'info'),
     row('first_pause_us', m.firstPauseUs, 'µs', 'info'),
     row('copied_bytes', m.copiedBytes, 'bytes', 'info'),

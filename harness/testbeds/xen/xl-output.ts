@@ -72,46 +72,52 @@ export type RemusEnd =
   | 'killed'
   | 'unknown';
 
+/**
+ * The lines that say why `xl remus` ended (section 6.1), most specific first: the first rule with
+ * a marker in the log wins.
+ */
+const END_RULES: { markers: string[]; end: RemusEnd; explanation: string }[] = [
+  {
+    markers: ['Remus: Primary domain has been destroyed.'],
+    end: 'primary-destroyed',
+    explanation: 'the guest was destroyed on the primary; the backup fails over',
+  },
+  {
+    markers: ['No support for network buffering'],
+    end: 'no-network-buffering',
+    explanation:
+      'libxl on the primary has no network buffering; set testbed.xen.remus.unsafe.noNetbuf (xl remus -F -n) to run without it',
+  },
+  {
+    markers: ['Unsafe mode must be enabled'],
+    end: 'unsafe-flags-refused',
+    explanation: 'unsafe flags without -F',
+  },
+  {
+    markers: ['truncated reading banner', 'instead of banner'],
+    end: 'transport-failed',
+    explanation:
+      'the primary could not start `xl migrate-receive` on the backup through the transport command (testbed.xen.transport)',
+  },
+  {
+    markers: ['guest did not suspend', 'Failed to suspend domain at primary.'],
+    end: 'suspend-timeout',
+    explanation: 'the guest did not suspend for a checkpoint; the primary did not resume it',
+  },
+  {
+    markers: ['Remus: Backup failed? resuming domain at primary.'],
+    end: 'backup-failed',
+    explanation: 'the backup or the link to it failed; the primary resumed the guest',
+  },
+];
+
 /** Why `xl remus` ended, from its exit status and its last lines (section 6.1). */
 export function classifyRemusEnd(
   exitCode: number | null,
   log: string,
 ): { end: RemusEnd; explanation: string } {
-  const has = (text: string) => log.includes(text);
-  if (has('Remus: Primary domain has been destroyed.')) {
-    return {
-      end: 'primary-destroyed',
-      explanation: 'the guest was destroyed on the primary; the backup fails over',
-    };
-  }
-  if (has('No support for network buffering')) {
-    return {
-      end: 'no-network-buffering',
-      explanation:
-        'libxl on the primary has no network buffering; set testbed.xen.remus.unsafe.noNetbuf (xl remus -F -n) to run without it',
-    };
-  }
-  if (has('Unsafe mode must be enabled'))
-    return { end: 'unsafe-flags-refused', explanation: 'unsafe flags without -F' };
-  if (has('truncated reading banner') || has('instead of banner')) {
-    return {
-      end: 'transport-failed',
-      explanation:
-        'the primary could not start `xl migrate-receive` on the backup through the transport command (testbed.xen.transport)',
-    };
-  }
-  if (has('guest did not suspend') || has('Failed to suspend domain at primary.')) {
-    return {
-      end: 'suspend-timeout',
-      explanation: 'the guest did not suspend for a checkpoint; the primary did not resume it',
-    };
-  }
-  if (has('Remus: Backup failed? resuming domain at primary.')) {
-    return {
-      end: 'backup-failed',
-      explanation: 'the backup or the link to it failed; the primary resumed the guest',
-    };
-  }
+  const rule = END_RULES.find((r) => r.markers.some((marker) => log.includes(marker)));
+  if (rule) return { end: rule.end, explanation: rule.explanation };
   if (exitCode === null || exitCode === 137 || exitCode === 143) {
     return { end: 'killed', explanation: 'xl remus was killed: the backup fails over (two live copies)' };
   }
