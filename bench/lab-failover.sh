@@ -1,0 +1,40 @@
+#!/bin/bash
+# Failover in the Xen lab, timed from outside: brings the lab up (if it is not), starts a protected
+# latency trial (xl remus -i 200), waits for 5 acknowledged checkpoints, then runs FAULT on xena
+# (default: kill xl remus and destroy the guest, i.e. the primary is lost). Prints the guest's clock
+# before and after, when xenb lists the guest and when it answers SSH again, the harness's verdict,
+# both hosts' domains and what the latency client saw. Root, 8 GB; lab traffic stays in netns remuslab.
+# Usage: bash bench/lab-failover.sh ["pkill -KILL -x xl"]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+LAB=${REMUS_BENCH_LAB_DIR:-$PWD/.lab}
+FAULT=${1:-"pkill -KILL -x xl; xl destroy bench"}
+K="$LAB/keys/id_ed25519"; KH="$LAB/known_hosts"
+gssh() { ip netns exec remuslab ssh -i "$K" -o UserKnownHostsFile="$KH" -o BatchMode=yes -o ConnectTimeout=5 root@10.99.1.10 "$@"; }
+hssh() { local port=$1; shift; ssh -i "$K" -o UserKnownHostsFile="$KH" -o BatchMode=yes -p "$port" root@127.0.0.1 "$@"; }
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
+
+npm run --silent lab -- up >/dev/null || { echo "lab up failed: npm run lab -- up says why" >&2; exit 1; }
+out=$(mktemp -d)
+printf '{"matrix":{"baseline":false,"intervals":[200],"workloads":["latency"],"trials":1,"durationS":40,"warmupS":0,"seed":1},"retries":0,"results":"%s"}\n' "$out" > "$out/config.json"
+hssh 10021 'rm -f /root/remus-bench/*.log'
+npx tsx harness/cli.ts experiment --testbed xen-lab --config "$out/config.json" > "$out/run.log" 2>&1 &
+run=$!
+until [ "$(hssh 10021 'pgrep -x xl >/dev/null || { echo 0; exit 0; }; cat /root/remus-bench/*.log | grep -c "All records processed"; true')" -ge 5 ]; do
+  kill -0 $run 2>/dev/null || { echo "the run ended before Remus checkpointed:"; tail -5 "$out/run.log"; exit 1; }
+  sleep 2
+done
+echo "guest before (uptime s, /tick): $(gssh 'cut -d" " -f1 /proc/uptime; cat /www/tick' | tr '\n' ' ')"
+t0=$(date +%s.%N)
+hssh 10021 "$FAULT"
+echo "fault at $(date +%T.%N) on xena: $FAULT"
+for _ in $(seq 1 300); do hssh 10022 'xl list bench' >/dev/null 2>&1 && { echo "xenb lists bench $(since "$t0") s after the fault"; break; }; sleep 0.5; done
+for _ in $(seq 1 300); do gssh true 2>/dev/null && { echo "the guest answers SSH $(since "$t0") s after the fault"; break; }; sleep 0.5; done
+echo "guest after (uptime s, /tick): $(gssh 'cut -d" " -f1 /proc/uptime; cat /www/tick' | tr '\n' ' ')"
+wait $run; echo "run exit $?"
+grep -o "failed: .*" "$out/run.log" | head -1 | cut -c1-700
+echo "xena:"; hssh 10021 'xl list'; echo "xenb:"; hssh 10022 'xl list'
+csv=$(ls "$out"/*/artifacts/*/requests.csv 2>/dev/null | head -1)
+[ -n "$csv" ] && awk -F, 'NR>1 && $4!="" {if (p!="" && $4-p>g) g=$4-p; p=$4; n++} NR>1 && $4=="" {lost++}
+  END {printf "latency client: %d replies, %d lost, longest gap between replies %.0f ms\n", n, lost, g}' "$csv"
+echo "run folder: $out"
