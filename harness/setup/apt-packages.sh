@@ -2,14 +2,31 @@
 # The Debian packages remus-bench needs, installed before `npm ci`: node-canvas (for the PDF report's
 # charts) builds from source against cairo and pango, and the workloads run sysbench.
 #   bash harness/setup/apt-packages.sh          # what `npm run setup` runs
-#   bash harness/setup/apt-packages.sh --test   # plus what the tests use (chromium, pdftoppm, sshd, socat)
+#   bash harness/setup/apt-packages.sh --test   # plus what the tests use (chromium, pdftoppm, sshd,
+#                                               # and every workload server variant: socat, busybox)
+#   bash harness/setup/apt-packages.sh --list [--test]   # only print the package names
 # As root it installs what is missing; otherwise it prints the exact apt-get line and exits 2.
 set -euo pipefail
 
+list_only=false
+with_tests=false
+for arg in "$@"; do
+  case "$arg" in
+    --list) list_only=true ;;
+    --test) with_tests=true ;;
+    *) echo "apt-packages.sh: unknown option $arg (expected --test, --list)" >&2; exit 2 ;;
+  esac
+done
+
 packages=(sysbench util-linux procps build-essential pkg-config python3
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
-if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium poppler-utils openssh-server socat)
+if $with_tests; then
+  # The tests also run the servers of guests without node (the Xen lab's): socat and busybox httpd.
+  packages+=(chromium poppler-utils openssh-server socat busybox-static)
+fi
+if $list_only; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
 fi
 
 missing=()

@@ -6,6 +6,7 @@ import { EmulatedTestbed } from '../../harness/testbeds/emulated/index.ts';
 import type { GuestSession } from '../../harness/testbeds/types.ts';
 import { latencyWorkload } from '../../workloads/latency/index.ts';
 import { leftoverCgroups, leftoverGuestProcesses } from '../helpers/cli.ts';
+import { requireTools } from '../helpers/tools.ts';
 
 const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
 afterAll(() => testbed.dispose());
@@ -17,17 +18,19 @@ async function latencyTrial(
   transport: 'tcp' | 'udp' = 'tcp',
   echoServer: 'node' | 'socat' = 'node',
 ) {
-  const session: GuestSession = await testbed.startGuest({
-    label: `protection-test-${intervalMs ?? 'base'}`,
-  });
-  const workload = latencyWorkload({
+  const module = latencyWorkload({
     ratePerS: 211,
     payloadBytes: 32,
     timeoutMs: 2000,
     transport,
     closedLoopS: 1,
     echoServer,
-  }).create();
+  });
+  await requireTools(module.requiredTools);
+  const session: GuestSession = await testbed.startGuest({
+    label: `protection-test-${intervalMs ?? 'base'}`,
+  });
+  const workload = module.create();
   try {
     await workload.prepare(session.guest, new AbortController().signal);
     const protection = intervalMs === null ? null : await session.protect(intervalMs);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmulatedTestbed } from '../../harness/testbeds/emulated/index.ts';
 import { httpWorkload } from '../../workloads/http/index.ts';
+import { requireTools } from '../helpers/tools.ts';
 
 const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
 afterAll(() => testbed.dispose());
@@ -13,8 +14,10 @@ async function httpTrial(
   connections: number,
   server: 'node' | 'busybox' = 'node',
 ) {
+  const module = httpWorkload({ connections, bodyBytes: 64, timeoutS: 10, server });
+  await requireTools(module.requiredTools);
   const session = await testbed.startGuest({ label: `http-test-${intervalMs ?? 'base'}` });
-  const workload = httpWorkload({ connections, bodyBytes: 64, timeoutS: 10, server }).create();
+  const workload = module.create();
   try {
     await workload.prepare(session.guest, new AbortController().signal);
     const protection = intervalMs === null ? null : await session.protect(intervalMs);
