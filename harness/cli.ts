@@ -8,6 +8,7 @@ import type { ExperimentFlags } from './commands/experiment-options.ts';
 import { labCommand } from './commands/lab.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { reportCommand } from './commands/report.ts';
+import { type XenFlags, xenNetbufCommand } from './commands/xen.ts';
 import { FREEZER_CHOICES, TESTBED_NAMES, TRACKING_CHOICES, WORKLOAD_NAMES } from './config/schema.ts';
 import { UserError } from './errors.ts';
 import { HARNESS_VERSION } from './version.ts';
@@ -47,6 +48,10 @@ program
   .option(
     '--tracking <kind>',
     `emulated testbed dirty-page tracking: ${TRACKING_CHOICES.join(', ')} (default auto: best available; none: copy no memory)`,
+  )
+  .option(
+    '--netbuf <on|off>',
+    'Xen lab: xl remus with network buffering (on, the default: output held until each checkpoint commits) or the unsafe -F -n (off)',
   )
   .option('--dry-run', 'print every cell, trial count, order and ETA; start and write nothing')
   .option('--resume <run-dir|latest>', 'continue a stopped run: skip done trials, rerun the one in flight')
@@ -126,6 +131,27 @@ program
   .argument('<action>', 'up | status | down')
   .action(async (action: string) => {
     process.exitCode = await labCommand(action, log);
+  });
+
+const xen = program
+  .command('xen')
+  .description(
+    'Tools for real Xen dom0s (the hosts of testbed.xen in --config, or the lab with --testbed xen-lab).',
+  );
+xen
+  .command('netbuf')
+  .description(
+    "Remus's network buffering on Debian 12 dom0s with Xen 4.17: install builds libxl with libnl from Debian's own xen source of each dom0's version and installs it there (Debian's kept aside); restore puts Debian's back; status says what is missing.",
+  )
+  .argument('<action>', 'install | restore | status')
+  .option('--config <file>', 'config file with testbed.xen (the primary and backup dom0s)')
+  .option('--testbed <name>', 'xen-lab: the lab in a box instead of --config')
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 done (status: buffering on both), 1 status: off somewhere, 2 bad input.',
+  )
+  .action(async (action: string, flags: XenFlags) => {
+    process.exitCode = await xenNetbufCommand(action, flags, log);
   });
 
 try {

@@ -15,6 +15,7 @@ export interface ExperimentFlags {
   baseline?: boolean;
   freezer?: string;
   tracking?: string;
+  netbuf?: string;
   dryRun?: boolean;
   resume?: string;
   force?: boolean;
@@ -61,7 +62,8 @@ export function flagsLayer(flags: ExperimentFlags): LabeledLayer {
   if (flags.seed !== undefined) set(matrix, 'seed', 'matrix.seed', '--seed', numberOrText(flags.seed));
   if (flags.baseline === false) set(matrix, 'baseline', 'matrix.baseline', '--no-baseline', false);
   if (Object.keys(matrix).length) layer.matrix = matrix;
-  if (flags.testbed !== undefined || flags.freezer !== undefined || flags.tracking !== undefined) {
+  const testbedFlags = [flags.testbed, flags.freezer, flags.tracking, flags.netbuf];
+  if (testbedFlags.some((flag) => flag !== undefined)) {
     const testbed: ConfigLayer = {};
     if (flags.testbed !== undefined) set(testbed, 'kind', 'testbed.kind', '--testbed', flags.testbed);
     const emulated: ConfigLayer = {};
@@ -74,6 +76,11 @@ export function flagsLayer(flags: ExperimentFlags): LabeledLayer {
       sources.set('testbed.emulated.tracking', '--tracking');
     }
     if (Object.keys(emulated).length) testbed.emulated = emulated;
+    if (flags.netbuf !== undefined) {
+      const on = { on: true, off: false }[flags.netbuf as 'on' | 'off'];
+      testbed.xenLab = { networkBuffering: on ?? `${flags.netbuf} (expected on or off)` };
+      sources.set('testbed.xenLab.networkBuffering', '--netbuf');
+    }
     layer.testbed = testbed;
   }
   if (flags.results !== undefined) set(layer, 'results', 'results', '--results', flags.results);

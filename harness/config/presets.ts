@@ -37,6 +37,7 @@ export const MATRIX_PRESETS: Record<string, MatrixConfig> = { quick: QUICK_MATRI
  */
 export const TESTBED_DEFAULTS: Partial<Record<TestbedName, Record<string, unknown>>> = {
   'xen-lab': {
+    testbed: { xenLab: { networkBuffering: true } },
     workloads: {
       // 211 req/s already queue in the emulated guest (baseline RTT p50 11.6 ms against 5.4 ms at
       // 53 req/s, measured in the lab); 53 req/s (period 18.9 ms) divides no preset interval either.

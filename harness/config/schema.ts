@@ -124,11 +124,22 @@ export const xenSchema = z.strictObject({
   readyTimeoutS: z.number().min(1).max(3600),
 });
 
+export const xenLabSchema = z.strictObject({
+  /**
+   * Remus's output commit in the lab: true runs `xl remus` with network buffering (the lab's libxl is
+   * built with libnl: the guest's output waits in dom0 until its checkpoint is on the backup); false
+   * runs the unsafe `xl remus -F -n` (output leaves at once). Recorded on every sample.
+   */
+  networkBuffering: z.boolean(),
+});
+
 export const testbedSchema = z
   .strictObject({
     kind: z.enum(TESTBED_NAMES, { error: `expected one of ${TESTBED_NAMES.join(', ')}` }),
     emulated: emulatedSchema,
     xen: xenSchema.optional(),
+    /** The Xen lab in a box (`kind: "xen-lab"`); its defaults come with the testbed. */
+    xenLab: xenLabSchema.optional(),
   })
   .superRefine((testbed, context) => {
     if (testbed.kind === 'xen' && !testbed.xen) {
@@ -137,6 +148,13 @@ export const testbedSchema = z
         path: ['xen'],
         message:
           'required when testbed.kind is "xen": the primary and backup dom0s, the guest and the Remus options (see README, "The Xen testbed")',
+      });
+    }
+    if (testbed.xenLab && testbed.kind !== 'xen-lab') {
+      context.addIssue({
+        code: 'custom',
+        path: ['xenLab'],
+        message: `only for testbed.kind "xen-lab" (this run's is "${testbed.kind}"); on real dom0s set testbed.xen.remus.unsafe.noNetbuf`,
       });
     }
   });
@@ -221,6 +239,7 @@ export type Config = z.infer<typeof configSchema>;
 export type MatrixConfig = z.infer<typeof matrixSchema>;
 export type EmulatedConfig = z.infer<typeof emulatedSchema>;
 export type XenConfig = z.infer<typeof xenSchema>;
+export type XenLabConfig = z.infer<typeof xenLabSchema>;
 export type SshTargetConfig = z.infer<typeof sshTargetSchema>;
 export type CpuWorkloadConfig = z.infer<typeof cpuWorkloadSchema>;
 export type LatencyWorkloadConfig = z.infer<typeof latencyWorkloadSchema>;

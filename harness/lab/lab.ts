@@ -1,22 +1,25 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { InterruptedError, UserError } from '../errors.ts';
+import { buildNetbufLibxl, NETBUF_INSTALL_SCRIPT, type NetbufBuild } from '../netbuf/build.ts';
 import { RemoteHost, type SshTarget } from '../remote/ssh.ts';
 import { buildCProgram } from '../setup/guest-programs.ts';
 import { ensureTools, type RequiredTool } from '../setup/system-packages.ts';
 import { parseXlList, type XlDomain } from '../testbeds/xen/xl-output.ts';
+import { runScript } from '../util/run-script.ts';
 import { PROJECT_ROOT } from '../version.ts';
 
 /**
- * The Xen lab in a box (issue 7, first part): two Xen 4.17 hosts under QEMU's software emulation on
- * this machine, built from Debian packages with the machine's own apt sources, cached, each host's
- * SSH on a loopback port with a host key recorded by our own build. Recipe and measured costs:
- * ../shared/reference/xen-lab.md.
+ * The Xen lab in a box: two Xen 4.17 hosts under QEMU's software emulation on this machine, built
+ * from Debian packages with the machine's own apt sources, cached, each host's SSH on a loopback port
+ * with a host key recorded by our own build. Its libxl is rebuilt from Debian's own xen source with
+ * libnl (scripts/build-netbuf.sh), so Remus can hold the guest's output until each checkpoint
+ * commits. Recipe and measured costs: README, "The Xen lab in a box".
  */
 const SCRIPTS = fileURLToPath(new URL('./scripts/', import.meta.url));
 export const HOSTS = { a: { name: 'xena', sshPort: 10021 }, b: { name: 'xenb', sshPort: 10022 } } as const;
@@ -41,6 +44,7 @@ const TOOLS: RequiredTool[] = [
   { command: 'cpio', debianPackage: 'cpio', neededBy: 'the Xen lab image' },
   { command: 'vde_switch', debianPackage: 'vde2', neededBy: "the Xen lab's guest network" },
   { command: 'cc', debianPackage: 'build-essential', neededBy: "the Xen lab guest's page dirtier" },
+  { command: 'dpkg-source', debianPackage: 'dpkg-dev', neededBy: "the Xen lab's libxl source" },
 ];
 
 export function labDir(): string {
@@ -89,12 +93,13 @@ function alivePid(dir: string, host: LabHost): number | null {
 /** The scripts that build the image, in order; net.sh and start-host.sh run at every `up`. */
 const IMAGE_SCRIPTS = ['build-rootfs.sh', 'configure.sh', 'guest.sh', 'image.sh'];
 
-/** The image scripts' content (and the guest's dirtier source) decide whether a cached image is still valid. */
-function imageStamp(): string {
+/** The image scripts, the dirtier source and the netbuf install script decide whether a cached image is valid. */
+function imageStamp(netbuf: NetbufBuild): string {
   const hash = createHash('sha256');
   for (const file of IMAGE_SCRIPTS) hash.update(readFileSync(join(SCRIPTS, file)));
   hash.update(readFileSync(DIRTIER_SOURCE));
-  return hash.digest('hex').slice(0, 16);
+  hash.update(readFileSync(NETBUF_INSTALL_SCRIPT));
+  return `${hash.digest('hex').slice(0, 16)} ${basename(netbuf.tarball)}`;
 }
 
 /** A port another program (e.g. a lab started from another folder) already listens on. */
@@ -106,29 +111,14 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
-async function script(
+function script(
   name: string,
   args: string[],
   dir: string,
   log: (line: string) => void,
   env: Record<string, string> = {},
 ): Promise<number> {
-  const started = performance.now();
-  const result = await execa(join(SCRIPTS, name), args, {
-    env: { LAB_DIR: dir, ...env },
-    all: true,
-    reject: false,
-    timeout: 900_000,
-  });
-  writeFileSync(join(dir, `${name}.log`), result.all ?? '');
-  if (result.exitCode !== 0) {
-    throw new UserError(
-      `${name} failed (exit ${result.exitCode}); its output is in ${join(dir, `${name}.log`)}:\n${(result.all ?? '').split('\n').slice(-8).join('\n')}`,
-    );
-  }
-  const seconds = (performance.now() - started) / 1000;
-  log(`  ${name} ${args.join(' ')}: ${seconds.toFixed(1)} s`);
-  return seconds;
+  return runScript(join(SCRIPTS, name), args, { logDir: dir, log, env: { LAB_DIR: dir, ...env } });
 }
 
 /** net.sh status/down, whose outcome is reported rather than thrown (up goes through script()). */
@@ -179,9 +169,6 @@ export async function labUp(log: (line: string) => void, signal?: AbortSignal): 
   const dir = labDir();
   mkdirSync(dir, { recursive: true });
   const stampFile = join(dir, 'image.stamp');
-  const stamp = imageStamp();
-  const cached =
-    existsSync(join(dir, 'base.img')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
   // Before any build: a lab of another folder holding the ports would make the boot fail late.
   for (const host of ['a', 'b'] as const) {
     if (!alivePid(dir, host) && (await portInUse(HOSTS[host].sshPort)))
@@ -190,12 +177,26 @@ export async function labUp(log: (line: string) => void, signal?: AbortSignal): 
       );
   }
   const began = performance.now();
+  const netbuf = await buildNetbufLibxl(join(dir, 'netbuf'), log);
+  const stamp = imageStamp(netbuf);
+  const cached =
+    existsSync(join(dir, 'base.img')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
+  if (!cached && (alivePid(dir, 'a') || alivePid(dir, 'b')))
+    // The running hosts booted from the old image, and a new build writes new host keys over theirs.
+    throw new UserError(
+      `The lab's image recipe changed since the running hosts booted (harness/lab/scripts/ or the netbuf libxl): stop them with \`npm run lab -- down\`, then \`npm run lab -- up\` builds the new image.`,
+    );
   if (!cached) {
     log(`Building the lab image in ${dir} (cold: about 1-2 minutes)`);
-    await script('build-rootfs.sh', [], dir, log);
+    await script('build-rootfs.sh', [], dir, log, { XEN_VERSION: netbuf.xenVersion });
     await script('configure.sh', [], dir, log);
     const dirtier = await buildCProgram(DIRTIER_SOURCE, { static: true });
     await script('guest.sh', [], dir, log, { DIRTIER: dirtier });
+    await runScript(NETBUF_INSTALL_SCRIPT, ['install', netbuf.tarball], {
+      logDir: dir,
+      log,
+      env: { ROOT: join(dir, 'rootfs') },
+    });
     await script('image.sh', [], dir, log);
     writeFileSync(stampFile, stamp);
   } else log(`Using the cached lab image in ${dir}`);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { UserError } from '../errors.ts';
 import { checkHostKey, type HostKeyVerdict, knownHostsName, readKnownHosts } from './known-hosts.ts';
-import { commandLine } from './shell-quote.ts';
+import { commandLine, shellQuote } from './shell-quote.ts';
 
 /** How to reach one host over SSH (a dom0, or a guest). */
 export interface SshTarget {
@@ -211,6 +211,28 @@ export class RemoteHost {
           });
         });
       });
+    });
+  }
+
+  /** Writes a local file to `remotePath` on the host (mode 0600). */
+  async upload(localPath: string, remotePath: string, options: { timeoutMs?: number } = {}): Promise<void> {
+    const channel = await this.open(`umask 077 && cat > ${shellQuote(remotePath)}`);
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        channel.close();
+        reject(
+          new Error(`${where(this.target)}: uploading ${localPath} did not finish within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      channel.on('close', (code: number | null) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`${where(this.target)}: writing ${remotePath} failed (exit ${code})`));
+      });
+      channel.stderr.resume();
+      channel.resume();
+      channel.end(readFileSync(localPath));
     });
   }
 

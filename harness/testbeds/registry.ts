@@ -16,6 +16,10 @@ export function createTestbed(
       // The schema requires testbed.xen when kind is xen.
       return new XenTestbed(config.testbed.xen as XenConfig);
     case 'xen-lab':
-      return new XenLabTestbed(context.log, context.signal);
+      return new XenLabTestbed(
+        config.testbed.xenLab ?? { networkBuffering: true },
+        context.log,
+        context.signal,
+      );
   }
 }

@@ -53,6 +53,24 @@ describe('config resolution', () => {
     expect(resolveConfig([]).workloads.memory.guestDirtier).toBeUndefined();
   });
 
+  it('xen-lab: network buffering on by default, --netbuf off for xl remus -F -n; refused on other testbeds', () => {
+    expect(resolveConfig([flagsLayer({ testbed: 'xen-lab' })]).testbed.xenLab).toEqual({
+      networkBuffering: true,
+    });
+    expect(resolveConfig([flagsLayer({ testbed: 'xen-lab', netbuf: 'off' })]).testbed.xenLab).toEqual({
+      networkBuffering: false,
+    });
+    expect(resolveConfig([]).testbed.xenLab).toBeUndefined();
+    const bad = resolveError(() => resolveConfig([flagsLayer({ testbed: 'xen-lab', netbuf: 'maybe' })]));
+    expect(bad.message).toMatch(
+      /testbed\.xenLab\.networkBuffering \(from --netbuf\): got "maybe \(expected on or off\)"/,
+    );
+    const elsewhere = resolveError(() => resolveConfig([flagsLayer({ netbuf: 'off' })]));
+    expect(elsewhere.message).toMatch(
+      /testbed\.xenLab.*only for testbed\.kind "xen-lab" \(this run's is "emulated"\)/,
+    );
+  });
+
   it('reports every invalid field at once with its dot path, value, expectation and source', () => {
     const error = resolveError(() =>
       resolveConfig([

@@ -1,4 +1,6 @@
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { NETBUF_CHECK_SCRIPT, parseNetbufCheck } from '../../harness/testbeds/xen/netbuf-check.ts';
 import {
   classifyRemusEnd,
   parseXlInfo,
@@ -7,7 +9,7 @@ import {
   remusProgress,
 } from '../../harness/testbeds/xen/xl-output.ts';
 
-// Verbatim samples from ../shared/reference/xl-remus.md (Debian Xen 4.17.7), tabs kept.
+// Verbatim samples of Debian's Xen 4.17.7 xl, tabs kept.
 const LIST = `Name                                        ID   Mem VCPUs\tState\tTime(s)
 Domain-0                                     0  1024     1     r-----      68.6
 tinyh--incoming                              2   128     0     --p---       0.0
@@ -70,5 +72,28 @@ describe('xl output parsers', () => {
     ).toBe('transport-failed');
     expect(classifyRemusEnd(1, 'Failed to suspend domain at primary.').end).toBe('suspend-timeout');
     expect(classifyRemusEnd(137, 'xc: info: All records processed').end).toBe('killed');
+  });
+});
+
+describe('network buffering check of a dom0', () => {
+  it('lists each missing piece, in order, and nothing when all are there', () => {
+    expect(
+      parseNetbufCheck(
+        'missing libnl in /usr/lib/x86_64-linux-gnu/libxenlight.so.4.17.0 (libxl was built without network buffering)\nmissing kernel module sch_plug\n',
+      ),
+    ).toEqual([
+      'libnl in /usr/lib/x86_64-linux-gnu/libxenlight.so.4.17.0 (libxl was built without network buffering)',
+      'kernel module sch_plug',
+    ]);
+    expect(parseNetbufCheck('')).toEqual([]);
+  });
+
+  it('runs as a plain sh script: on this machine (no Xen installed) libxenlight is missing', async () => {
+    const { stdout, exitCode } = await execa('sh', ['-c', NETBUF_CHECK_SCRIPT]);
+    expect(exitCode).toBe(0);
+    expect(parseNetbufCheck(stdout)[0]).toMatch(/^libxenlight \(not in the ldconfig cache\)$/);
+    expect(parseNetbufCheck(stdout)).toContain(
+      '/etc/xen/scripts/remus-netbuf-setup (the hotplug script libxl runs per vif)',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { XenConfig } from '../../config/schema.ts';
+import type { XenConfig, XenLabConfig } from '../../config/schema.ts';
 import { ensureGuest, LAB_GUEST, labDir, labGuestTarget, labTarget, labUp } from '../../lab/lab.ts';
 import type { SshTarget } from '../../remote/ssh.ts';
 import type { GuestSession, Testbed, TestbedFacts } from '../types.ts';
@@ -18,10 +18,11 @@ function targetConfig(target: SshTarget) {
 /**
  * The xen testbed's config for the lab in a box: xena is the primary, xenb the backup (reached by
  * xena as `xenb` over the lab link, host key checked by xena's own known_hosts), the diskless PVH
- * guest `bench` reached from the lab's network namespace. `-n` because Debian's libxl has no network
- * buffering (reference/xen-lab.md section 1), so output is NOT held until the checkpoint commits.
+ * guest `bench` reached from the lab's network namespace. With network buffering (the default) the
+ * lab's own libxl, built with libnl, holds the guest's output in dom0 until each checkpoint commits;
+ * without it, `xl remus -F -n`.
  */
-export function labXenConfig(dir = labDir()): XenConfig {
+export function labXenConfig(lab: XenLabConfig, dir = labDir()): XenConfig {
   return {
     primary: targetConfig(labTarget('a', dir)),
     backup: targetConfig(labTarget('b', dir)),
@@ -35,7 +36,7 @@ export function labXenConfig(dir = labDir()): XenConfig {
       netns: LAB_GUEST.netns,
     },
     remus: {
-      unsafe: { noNetbuf: true, noDiskReplication: false, blackhole: false },
+      unsafe: { noNetbuf: !lab.networkBuffering, noDiskReplication: false, blackhole: false },
       logDir: '/root/remus-bench',
     },
     // The initial copy of 160 MB under TCG took 24-48 s; a loaded 2-core machine can double it.
@@ -52,12 +53,15 @@ export function labXenConfig(dir = labDir()): XenConfig {
 export class XenLabTestbed implements Testbed {
   readonly name = 'xen-lab';
   private readonly dir = labDir();
-  private readonly xen = new XenTestbed(labXenConfig(this.dir));
+  private readonly xen: XenTestbed;
 
   constructor(
+    private readonly lab: XenLabConfig,
     private readonly log: (line: string) => void,
     private readonly signal?: AbortSignal,
-  ) {}
+  ) {
+    this.xen = new XenTestbed(labXenConfig(lab, this.dir));
+  }
 
   async probe(): Promise<TestbedFacts> {
     await labUp(this.log, this.signal);
@@ -73,7 +77,9 @@ export class XenLabTestbed implements Testbed {
       caveats: [
         ...facts.caveats.filter((c) => !c.startsWith('In-guest programs run over SSH')),
         'Emulated hardware: the hosts run under QEMU software emulation (about 1/11 of native CPU speed in the guest), so absolute numbers are not those of real Xen hosts; the relative cost of Remus is the point.',
-        "Debian's libxl has no network buffering, so the lab always runs xl remus -F -n: replies leave the guest before the checkpoint that covers them is on the backup. RTTs here show the pauses of checkpointing, not the output-commit delay of safe Remus.",
+        this.lab.networkBuffering
+          ? "Network buffering: the lab's libxl is Debian's own xen source rebuilt with libnl (Debian's is built without it); each reply waits in dom0 (IFB + plug qdisc) until the checkpoint that produced it is on the backup."
+          : 'Network buffering off (--netbuf off, xl remus -F -n): replies leave the guest before the checkpoint that covers them is on the backup. RTTs here show the pauses of checkpointing, not the output-commit delay of safe Remus.',
         `In-guest programs (sysbench, socat echo, page dirtier) are part of the guest's initramfs and run over SSH from network namespace ${LAB_GUEST.netns}.`,
       ],
     };

@@ -36,7 +36,7 @@ export class XenTestbed implements Testbed {
         xen: facts.primaryXen,
         remusFlags: flags,
         networkBuffering: facts.networkBuffering
-          ? 'sch_plug (output held until the checkpoint commits)'
+          ? 'sch_plug via libnl (IFB + plug qdisc on the guest vif; output held until the checkpoint commits)'
           : 'off (-n, unsafe)',
         epochSchedule: 'xl remus -i: the interval after each checkpoint ends',
       },
@@ -44,7 +44,9 @@ export class XenTestbed implements Testbed {
         replication: `xl remus on ${this.config.primary.host} to ${this.config.backupAddress} through \`${this.config.transport}\`, started detached; stopped from the backup side`,
         xen: `primary Xen ${facts.primaryXen}, backup Xen ${facts.backupXen}; guest ${this.config.guest.domain} (${facts.guestType}, ${facts.guestMemMiB} MiB), backup free ${facts.backupFreeMiB} MiB`,
         remusFlags: `unsafe flags: ${flags}`,
-        networkBuffering: facts.networkBuffering ? 'on' : 'off',
+        networkBuffering: facts.networkBuffering
+          ? "on: libxl (built with libnl) runs /etc/xen/scripts/remus-netbuf-setup per vif, which redirects the vif's ingress (the guest's output) to a free IFB device with a plug qdisc; libxl releases the plug when the backup acknowledges each checkpoint"
+          : 'off: xl remus -F -n, the guest output leaves dom0 at once',
         epochSchedule:
           'checkpoint period = interval + checkpoint time; the effective rate counts the backup\'s "All records processed" lines',
         sshOverhead: `connect ${Math.round(connected - began)} ms, pre-flight ${Math.round(checked - connected)} ms`,

@@ -2,6 +2,7 @@ import type { XenConfig } from '../../config/schema.ts';
 import { UserError } from '../../errors.ts';
 import { shellQuote } from '../../remote/shell-quote.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
+import { NETBUF_CHECK_SCRIPT, parseNetbufCheck } from './netbuf-check.ts';
 import { parseXlInfo, parseXlList, remusOptions } from './xl-output.ts';
 
 export interface PreflightFacts {
@@ -119,15 +120,13 @@ export async function preflight(
   }
   let networkBuffering = false;
   if (!config.remus.unsafe.noNetbuf) {
-    const plug = await primary.exec([
-      'sh',
-      '-c',
-      'test -e /sys/module/sch_plug || modinfo sch_plug >/dev/null 2>&1',
-    ]);
-    networkBuffering = plug.exitCode === 0;
+    const check = await primary.exec(['sh', '-c', NETBUF_CHECK_SCRIPT], { timeoutMs: 60_000 });
+    const missing =
+      check.exitCode === 0 ? parseNetbufCheck(check.stdout) : [`the check itself (exit ${check.exitCode})`];
+    networkBuffering = missing.length === 0;
     if (!networkBuffering) {
       problems.push(
-        `${p}: no network buffering (kernel module sch_plug not found), so Remus cannot hold the guest's replies until the checkpoint commits. Load it (modprobe sch_plug), or set testbed.xen.remus.unsafe.noNetbuf to true to run xl remus -F -n (latency results then exclude output commit).`,
+        `${p}: no network buffering (missing: ${missing.join('; ')}), so Remus cannot hold the guest's replies until the checkpoint commits. On Debian 12 with Xen 4.17, \`npm run xen -- netbuf install --config <file>\` installs a libxl built with libnl (README, "Network buffering on your own dom0s"); or set testbed.xen.remus.unsafe.noNetbuf to true to run xl remus -F -n (latency results then exclude output commit).`,
       );
     }
   }

@@ -1,0 +1,30 @@
+/**
+ * Whether a dom0 can run Remus with network buffering (output commit): libxl built with libnl, its
+ * hotplug script, the tools that script calls and the kernel modules it loads. One shell script runs
+ * on the dom0 and prints one `missing <what>` line per absent piece; the parser is pure.
+ */
+
+/** The pieces `xl remus` without -n needs on the primary, checked as libxl and its script use them. */
+export const NETBUF_CHECK_SCRIPT = [
+  'PATH=$PATH:/usr/sbin:/sbin',
+  // The libxenlight the dynamic linker gives xl: Debian's links no libnl (built without it).
+  "lib=$(ldconfig -p 2>/dev/null | awk '/libxenlight\\.so\\./{print $NF; exit}')",
+  'if [ -z "$lib" ]; then echo "missing libxenlight (not in the ldconfig cache)";',
+  'elif ! grep -q "libnl-route-3\\.so" "$(readlink -f "$lib")"; then echo "missing libnl in $(readlink -f "$lib") (libxl was built without network buffering)"; fi',
+  '[ -x /etc/xen/scripts/remus-netbuf-setup ] || echo "missing /etc/xen/scripts/remus-netbuf-setup (the hotplug script libxl runs per vif)"',
+  'for c in nl-qdisc-add nl-qdisc-list nl-qdisc-delete; do command -v $c >/dev/null || echo "missing $c (Debian package libnl-utils)"; done',
+  // nl-qdisc-add loads "plug" as a libnl CLI module; Debian installs those under libnl-3/cli/.
+  'plug=; for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do [ -e $d/libnl/cli/qdisc/plug.so ] && plug=$d; done',
+  '[ -n "$plug" ] || echo "missing libnl/cli/qdisc/plug.so (the plug module nl-qdisc-add loads; Debian puts it in libnl-3/cli/)"',
+  'command -v ifconfig >/dev/null || echo "missing ifconfig (Debian package net-tools)"',
+  'for m in ifb sch_plug sch_ingress act_mirred cls_u32; do [ -e /sys/module/$m ] || modinfo $m >/dev/null 2>&1 || echo "missing kernel module $m"; done',
+  'exit 0',
+].join('\n');
+
+/** What the check found missing, in the order it checks (empty: network buffering can run). */
+export function parseNetbufCheck(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('missing '))
+    .map((line) => line.slice('missing '.length).trim());
+}
