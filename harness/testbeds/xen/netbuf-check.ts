@@ -28,3 +28,26 @@ export function parseNetbufCheck(output: string): string[] {
     .filter((line) => line.startsWith('missing '))
     .map((line) => line.slice('missing '.length).trim());
 }
+
+/**
+ * Releases what an ended `xl remus` left of network buffering on the primary's copy of the guest
+ * (`$1`, the domain name): libxl tears it down when it ends normally, but a killed xl (or a failed
+ * set-up) leaves the vif's ingress redirected into a plugged IFB, so the guest's output never
+ * leaves dom0 again, and leaves that IFB looking taken to the next set-up. One line per release.
+ */
+export const NETBUF_RELEASE_SCRIPT = [
+  'PATH=$PATH:/usr/sbin:/sbin',
+  'd=$(xl domid "$1" 2>/dev/null) || exit 0',
+  'for p in $(xenstore-list /libxl/$d/remus/netbuf 2>/dev/null); do',
+  '  x=/libxl/$d/remus/netbuf/$p; vif=vif$d.$p',
+  '  ifb=$(xenstore-read $x/ifb 2>/dev/null || true)',
+  '  tc qdisc show dev $vif ingress 2>/dev/null | grep -q ingress || [ -n "$ifb" ] || continue',
+  '  vifname=$vif XENBUS_PATH=$x REMUS_IFB=$ifb /etc/xen/scripts/remus-netbuf-setup teardown >/dev/null 2>&1 || true',
+  '  tc qdisc del dev $vif ingress 2>/dev/null || true',
+  // Down, then a qdisc with a handle replaced and deleted: back to none (the set-up skips any IFB with one).
+  '  [ -n "$ifb" ] && { ip link set dev $ifb down; tc qdisc replace dev $ifb root handle 1: pfifo && tc qdisc del dev $ifb root; } 2>/dev/null',
+  '  [ -n "$ifb" ] && echo "released $ifb from $vif" || echo "released the ingress redirect of $vif"',
+  'done',
+  'xenstore-rm /libxl/$d/remus 2>/dev/null',
+  'exit 0',
+].join('\n');

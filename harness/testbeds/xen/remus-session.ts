@@ -4,6 +4,7 @@ import type { XenConfig } from '../../config/schema.ts';
 import { commandLine, shellQuote } from '../../remote/shell-quote.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
 import type { CheckpointSummary, Protection, ProtectionReport } from '../types.ts';
+import { NETBUF_RELEASE_SCRIPT } from './netbuf-check.ts';
 import { remusFlags } from './preflight.ts';
 import { classifyRemusEnd, parseXlList, remusProgress, type XlDomain } from './xl-output.ts';
 
@@ -233,6 +234,12 @@ export class RemusSession implements Protection {
     // 3. Primary guest: present, and resumed if it was left suspended.
     primary ??= await this.primaryGuest(done);
     const { guest, stuck } = primary;
+    // 3b. The primary's copy keeps running: its output must not stay plugged in dom0.
+    if (guest && !stuck && !this.config.remus.unsafe.noNetbuf) {
+      const released = await this.primary.exec(['sh', '-c', NETBUF_RELEASE_SCRIPT, 'sh', vm]);
+      for (const line of released.stdout.split('\n').filter(Boolean))
+        done.push(`network buffering left by xl on the primary: ${line}`);
+    }
     // 4. A copy the backup promoted (failover): two live copies if the primary's still runs. When
     // the primary's copy is stuck suspended, the backup's is the guest: keep it, end the stuck one.
     const promoted = (await backupDomains()).find((d) => d.name === vm);
