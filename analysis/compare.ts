@@ -66,8 +66,11 @@ export interface Comparison {
 /** The settings that must match for two runs to be comparable. */
 function numberSettings(run: RunData): Record<string, unknown> {
   const c = run.manifest.config;
+  const mechanisms = run.manifest.sessions.at(-1)?.testbed.mechanisms ?? {};
   return {
     testbed: run.manifest.sessions.at(-1)?.testbed.name ?? c.testbed.kind,
+    // Held output (safe Remus) and unbuffered output are different experiments, not noise.
+    outputCommit: mechanisms.networkBuffering ?? mechanisms.outputCommit,
     workloads: c.workloads,
     durationS: c.matrix.durationS,
     warmupS: c.matrix.warmupS,

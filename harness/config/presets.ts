@@ -41,7 +41,9 @@ export const TESTBED_DEFAULTS: Partial<Record<TestbedName, Record<string, unknow
     workloads: {
       // 211 req/s already queue in the emulated guest (baseline RTT p50 11.6 ms against 5.4 ms at
       // 53 req/s, measured in the lab); 53 req/s (period 18.9 ms) divides no preset interval either.
-      latency: { echoServer: 'socat', ratePerS: 53 },
+      // A closed-loop round trip under buffered Remus takes about one real checkpoint period (0.5-1 s
+      // under emulation): 8 s gives it about ten samples.
+      latency: { echoServer: 'socat', ratePerS: 53, closedLoopS: 8 },
       http: { server: 'busybox' },
       // The guest has 160 MB with about 50 MB free and runs at about 1/11 of native speed.
       memory: { guestDirtier: '/usr/bin/dirtier', workingSetMB: 16, dirtyPagesPerMs: 4 },

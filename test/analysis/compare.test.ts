@@ -66,6 +66,17 @@ describe('regression detection against synthetic histories', () => {
     expect(c.rows.every((r) => r.verdict === 'not enough history')).toBe(true);
   });
 
+  it('does not compare a run with buffered output against one without (Remus -n)', () => {
+    const withMode = (mode: string) => {
+      const run = night();
+      const session = run.manifest.sessions.at(-1);
+      if (session) session.testbed.mechanisms = { ...session.testbed.mechanisms, networkBuffering: mode };
+      return run;
+    };
+    const c = compareRuns(withMode('sch_plug via libnl'), [withMode('off (-n, unsafe)')], 'pair');
+    expect(c.incomparable.map((i) => i.differs)).toEqual([['outputCommit']]);
+  });
+
   it('keeps the false-alarm rate on noise-only data below alpha', () => {
     // 2000 noise-only comparisons: 5 new trials against 20 historic ones from the same normal
     // distribution (CV 3 %). Without the practical threshold the test alone alarms at about alpha;

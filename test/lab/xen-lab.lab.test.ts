@@ -171,6 +171,44 @@ describe('Xen lab in a box: real xl remus through the xen testbed code', () => {
     expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('xen-lab');
   });
 
+  it("netbuf restore gives Debian's libxl back: the pre-flight refuses buffered Remus (exit 2, nothing started); install brings it back", async () => {
+    const restored = await runCli(['xen', 'netbuf', 'restore', '--testbed', 'xen-lab']);
+    expect(restored.code, restored.output).toBe(0);
+    const status = await runCli(['xen', 'netbuf', 'status', '--testbed', 'xen-lab']);
+    expect(status.code).toBe(1);
+    expect(status.output).toMatch(
+      /primary dom0: network buffering off \(missing: libnl in \S+libxenlight\.so\.4\.17\.0 \(libxl was built without network buffering\)/,
+    );
+    const refused = await runCli([
+      'experiment',
+      '--testbed',
+      'xen-lab',
+      '--config',
+      config('refused', {
+        baseline: false,
+        intervals: [200],
+        workloads: ['latency'],
+        trials: 1,
+        durationS: 5,
+        warmupS: 0,
+        seed: 1,
+      }),
+    ]);
+    expect(refused.code, refused.output).toBe(2);
+    expect(refused.output).toMatch(/pre-flight failed \(1 problem\); nothing was started/);
+    expect(refused.output).toMatch(
+      /no network buffering \(missing: libnl in .*remus-netbuf-setup.*\).*npm run xen -- netbuf install/,
+    );
+    expect(refused.output).not.toMatch(/^Run /m);
+    // The lab's own build of the netbuf libxl is reused (cached per Xen version and recipe).
+    const installed = await runCli(['xen', 'netbuf', 'install', '--testbed', 'xen-lab'], {
+      env: { ...process.env, REMUS_BENCH_NETBUF_DIR: join(dir, 'netbuf') },
+    });
+    expect(installed.code, installed.output).toBe(0);
+    expect(installed.output).toMatch(/backup dom0: network buffering ready/);
+    expect((await runCli(['xen', 'netbuf', 'status', '--testbed', 'xen-lab'])).code).toBe(0);
+  });
+
   it('xl remus killed on the primary: the trial fails with the reason, one copy of the guest runs on', async () => {
     const { code, output, runDir } = await faultDuringRemus('pkill -KILL -x xl');
     expect(code, output).toBe(1);

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../harness/testbeds/types.ts';
 import { monotonicMs } from '../../harness/util/precise-wait.ts';
-import { runPacedClient } from '../../workloads/latency/paced-client.ts';
+import { measurements } from '../../workloads/latency/index.ts';
+import { newHistogram, runPacedClient, summarize } from '../../workloads/latency/paced-client.ts';
 import { runPingPong } from '../../workloads/latency/ping-pong.ts';
 
 const ECHO_SERVER = fileURLToPath(new URL('../../workloads/latency/guest/echo-server.mjs', import.meta.url));
@@ -123,5 +124,23 @@ describe('paced (open-loop) client against a real echo server', { timeout: 30_00
     expect(result.lost).toBe(50);
     expect(result.measuredReceived).toBe(450);
     expect(result.histogram.totalCount).toBe(450);
+  });
+});
+
+describe('latency metrics of a trial', () => {
+  it('a closed loop in which every round trip timed out has no percentiles (not 0 µs), only its counts', () => {
+    const times = {
+      intended: new Float64Array([0]),
+      sent: new Float64Array([0]),
+      received: new Float64Array([5]),
+    };
+    const open = summarize(times, 0, 1);
+    const closed = { histogram: newHistogram(), samples: 0, timeouts: 1, sendTimesMs: [0] };
+    const metrics = Object.fromEntries(measurements(open, closed).map((m) => [m.metric, m.value]));
+    expect(metrics.closed_rtt_p50_us).toBeUndefined();
+    expect(metrics.closed_rtt_p99_us).toBeUndefined();
+    expect(metrics.closed_samples).toBe(0);
+    expect(metrics.closed_timeouts).toBe(1);
+    expect(metrics.rtt_p50_us).toBeGreaterThan(4000);
   });
 });

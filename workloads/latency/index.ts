@@ -146,7 +146,8 @@ class LatencyWorkload implements Workload {
   }
 }
 
-function measurements(open: PacedResult, closed: PingPongResult | null): Measurement[] {
+/** The stored metrics of one trial (exported for tests). */
+export function measurements(open: PacedResult, closed: PingPongResult | null): Measurement[] {
   const h = open.histogram;
   const out: Measurement[] = [
     { metric: 'rtt_p50_us', value: h.getValueAtPercentile(50) },
@@ -161,9 +162,13 @@ function measurements(open: PacedResult, closed: PingPongResult | null): Measure
     { metric: 'send_lag_p99_us', value: open.sendLagUs.p99 },
   ];
   if (closed) {
+    // No round trip completed (every one timed out): no percentile, not a 0 µs one.
+    if (closed.samples > 0)
+      out.push(
+        { metric: 'closed_rtt_p50_us', value: closed.histogram.getValueAtPercentile(50) },
+        { metric: 'closed_rtt_p99_us', value: closed.histogram.getValueAtPercentile(99) },
+      );
     out.push(
-      { metric: 'closed_rtt_p50_us', value: closed.histogram.getValueAtPercentile(50) },
-      { metric: 'closed_rtt_p99_us', value: closed.histogram.getValueAtPercentile(99) },
       { metric: 'closed_samples', value: closed.samples },
       { metric: 'closed_timeouts', value: closed.timeouts },
     );
