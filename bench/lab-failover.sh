@@ -12,7 +12,8 @@ LAB=${REMUS_BENCH_LAB_DIR:-$PWD/.lab}
 FAULT=${1:-"pkill -KILL -x xl; xl destroy bench"}
 NETBUF=${NETBUF:-on}
 K="$LAB/keys/id_ed25519"; KH="$LAB/known_hosts"
-gssh() { ip netns exec remuslab ssh -i "$K" -o UserKnownHostsFile="$KH" -o BatchMode=yes -o ConnectTimeout=5 root@10.99.1.10 "$@"; }
+# CT: SSH connect timeout; under buffered Remus every round trip of the handshake waits a checkpoint.
+gssh() { ip netns exec remuslab ssh -i "$K" -o UserKnownHostsFile="$KH" -o BatchMode=yes -o ConnectTimeout="${CT:-5}" root@10.99.1.10 "$@"; }
 hssh() { local port=$1; shift; ssh -i "$K" -o UserKnownHostsFile="$KH" -o BatchMode=yes -p "$port" root@127.0.0.1 "$@"; }
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 
@@ -26,13 +27,13 @@ until [ "$(hssh 10021 'pgrep -x xl >/dev/null || { echo 0; exit 0; }; cat /root/
   kill -0 $run 2>/dev/null || { echo "the run ended before Remus checkpointed:"; tail -5 "$out/run.log"; exit 1; }
   sleep 2
 done
-echo "guest before (uptime s, /tick): $(gssh 'cut -d" " -f1 /proc/uptime; cat /www/tick' | tr '\n' ' ')"
+echo "guest before (uptime s, /tick): $(CT=90 gssh 'cut -d" " -f1 /proc/uptime; cat /www/tick' | tr '\n' ' ')"
 t0=$(date +%s.%N)
 hssh 10021 "$FAULT"
 echo "fault at $(date +%T.%N) on xena (network buffering $NETBUF): $FAULT"
 for _ in $(seq 1 300); do hssh 10022 'xl list bench' >/dev/null 2>&1 && { echo "xenb lists bench $(since "$t0") s after the fault"; break; }; sleep 0.5; done
 for _ in $(seq 1 300); do gssh true 2>/dev/null && { echo "the guest answers SSH $(since "$t0") s after the fault"; break; }; sleep 0.5; done
-echo "guest after (uptime s, /tick): $(gssh 'cut -d" " -f1 /proc/uptime; cat /www/tick' | tr '\n' ' ')"
+echo "guest after (uptime s, /tick): $(CT=90 gssh 'cut -d" " -f1 /proc/uptime; cat /www/tick' | tr '\n' ' ')"
 wait $run; echo "run exit $?"
 grep -o "failed: .*" "$out/run.log" | head -1 | cut -c1-700
 echo "xena:"; hssh 10021 'xl list'; echo "xenb:"; hssh 10022 'xl list'

@@ -30,24 +30,37 @@ export function parseNetbufCheck(output: string): string[] {
 }
 
 /**
- * Releases what an ended `xl remus` left of network buffering on the primary's copy of the guest
- * (`$1`, the domain name): libxl tears it down when it ends normally, but a killed xl (or a failed
- * set-up) leaves the vif's ingress redirected into a plugged IFB, so the guest's output never
- * leaves dom0 again, and leaves that IFB looking taken to the next set-up. One line per release.
+ * Releases what an ended `xl remus` left of network buffering on the primary. libxl tears it down
+ * when it ends normally, but a killed xl (or a failed set-up) leaves the vif's ingress redirected
+ * into an IFB whose plug qdisc never opens again: the guest's output stays in dom0, the IFB looks
+ * taken to the next set-up, and the held packets keep guest pages mapped, so a destroyed guest
+ * cannot finish dying (`(null)` in `xl list`, state `--pssd`). When no other `xl remus` runs on
+ * the host, every plugged IFB and every vif redirect is released; otherwise only those of the
+ * domain named `$1`. One line per release.
  */
 export const NETBUF_RELEASE_SCRIPT = [
   'PATH=$PATH:/usr/sbin:/sbin',
-  'd=$(xl domid "$1" 2>/dev/null) || exit 0',
-  'for p in $(xenstore-list /libxl/$d/remus/netbuf 2>/dev/null); do',
-  '  x=/libxl/$d/remus/netbuf/$p; vif=vif$d.$p',
-  '  ifb=$(xenstore-read $x/ifb 2>/dev/null || true)',
-  '  tc qdisc show dev $vif ingress 2>/dev/null | grep -q ingress || [ -n "$ifb" ] || continue',
-  '  vifname=$vif XENBUS_PATH=$x REMUS_IFB=$ifb /etc/xen/scripts/remus-netbuf-setup teardown >/dev/null 2>&1 || true',
-  '  tc qdisc del dev $vif ingress 2>/dev/null || true',
-  // Down, then a qdisc with a handle replaced and deleted: back to none (the set-up skips any IFB with one).
-  '  [ -n "$ifb" ] && { ip link set dev $ifb down; tc qdisc replace dev $ifb root handle 1: pfifo && tc qdisc del dev $ifb root; } 2>/dev/null',
-  '  [ -n "$ifb" ] && echo "released $ifb from $vif" || echo "released the ingress redirect of $vif"',
+  // [x]: the pattern does not match this script's own command line.
+  'if pgrep -f "[x]l remus" >/dev/null; then',
+  '  d=$(xl domid "$1" 2>/dev/null) || exit 0',
+  '  echo "another Remus replication runs on this host: released only what belongs to $1"',
+  '  vifs=$(for p in $(xenstore-list /libxl/$d/remus/netbuf 2>/dev/null); do echo vif$d.$p; done)',
+  '  ifbs=$(for p in $(xenstore-list /libxl/$d/remus/netbuf 2>/dev/null); do xenstore-read /libxl/$d/remus/netbuf/$p/ifb 2>/dev/null; done)',
+  '  doms=$d',
+  'else',
+  '  vifs=$(ls /sys/class/net | grep "^vif")',
+  '  ifbs=$(ls /sys/class/net | grep "^ifb")',
+  '  doms=$(xenstore-list /libxl 2>/dev/null)',
+  'fi',
+  'for v in $vifs; do',
+  '  tc filter show dev $v parent ffff: 2>/dev/null | grep -q mirred || continue',
+  '  tc qdisc del dev $v ingress && echo "removed the redirect of $v into an IFB"',
   'done',
-  'xenstore-rm /libxl/$d/remus 2>/dev/null',
+  // Down first: deleting the plug of a down device leaves no qdisc, which the set-up takes as free.
+  'for i in $ifbs; do',
+  '  tc qdisc show dev $i 2>/dev/null | grep -q "qdisc plug" || continue',
+  '  ip link set dev $i down; tc qdisc del dev $i root && echo "released the plug on $i (output it held was dropped)"',
+  'done',
+  'for d in $doms; do xenstore-rm /libxl/$d/remus 2>/dev/null; done',
   'exit 0',
 ].join('\n');

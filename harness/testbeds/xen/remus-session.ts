@@ -234,8 +234,8 @@ export class RemusSession implements Protection {
     // 3. Primary guest: present, and resumed if it was left suspended.
     primary ??= await this.primaryGuest(done);
     const { guest, stuck } = primary;
-    // 3b. The primary's copy keeps running: its output must not stay plugged in dom0.
-    if (guest && !stuck && !this.config.remus.unsafe.noNetbuf) {
+    // 3b. xl is gone: no output may stay plugged in the primary's dom0 (see NETBUF_RELEASE_SCRIPT).
+    if (!this.config.remus.unsafe.noNetbuf) {
       const released = await this.primary.exec(['sh', '-c', NETBUF_RELEASE_SCRIPT, 'sh', vm]);
       for (const line of released.stdout.split('\n').filter(Boolean))
         done.push(`network buffering left by xl on the primary: ${line}`);
