@@ -27,6 +27,8 @@ until [ "$(hssh 10021 'pgrep -x xl >/dev/null || { echo 0; exit 0; }; cat /root/
   kill -0 $run 2>/dev/null || { echo "the run ended before Remus checkpointed:"; tail -5 "$out/run.log"; exit 1; }
   sleep 2
 done
+# The latency client connects once protection is ready; the fault must hit its open connection.
+sleep 15
 echo "guest before (uptime s, /tick): $(CT=90 gssh 'cut -d" " -f1 /proc/uptime; cat /www/tick' | tr '\n' ' ')"
 t0=$(date +%s.%N)
 hssh 10021 "$FAULT"

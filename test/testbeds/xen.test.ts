@@ -258,6 +258,8 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
 
   it('fault: the primary guest is destroyed: clean failover, reported, the backup copy left as the only one', async () => {
     hosts.setFaults('primary', ['destroyed-at 4']);
+    // A backup that takes seconds to fail over: the cleanup must wait for it, not end its receiver.
+    hosts.setFaults('backup', ['failover-delay-ms 4000']);
     const { code } = await run(['--workloads', 'cpu', '--intervals', '100', '--duration', '3']);
     expect(code).toBe(1);
     expect(trialReasons().find((t) => t.status === 'failed')?.reason).toMatch(

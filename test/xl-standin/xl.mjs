@@ -14,6 +14,7 @@
  *   suspend-timeout-at N primary: the guest does not suspend at checkpoint N
  *   killed-at N          primary: xl remus is killed (SIGKILL) inside checkpoint N: split brain
  *   destroyed-at N       primary: the guest is destroyed at checkpoint N: clean failover
+ *   failover-delay-ms N  backup: the failover comes N ms after the stream ended
  * Timing: XL_STANDIN_COPY_MS (initial copy, default 300), XL_STANDIN_SUSPEND_MS (per checkpoint,
  * default 15), XL_STANDIN_DIRTY (pages per epoch, default 450).
  * A real program, not a mock of the harness: it runs on the SSH test hosts and the harness only
@@ -454,7 +455,10 @@ async function migrateReceive(args) {
     err('migration target: Domain creation failed (code -3).');
     process.exit(1);
   }
-  // EOF after a complete checkpoint: fail over (the primary may still run: split brain).
+  // EOF after a complete checkpoint: fail over (the primary may still run: split brain). The real
+  // backup notices the dead stream and plugs the vif only after seconds (15-25 s in the QEMU lab).
+  const delayMs = Number(faults().get('failover-delay-ms') ?? 0);
+  if (delayMs > 0) await sleep(delayMs);
   err('xc: info: Restore successful');
   err(`migration target: Remus Failover for domain ${domid}`);
   update(incoming, (d) => {
