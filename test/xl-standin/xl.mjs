@@ -1,5 +1,5 @@
 /**
- * A stand-in for Xen's `xl` on test "dom0" hosts, following ../shared/reference/xl-remus.md
+ * A stand-in for Xen's `xl` on test "dom0" hosts, following what the real xl prints
  * (Debian Xen 4.17.7 unless XL_STANDIN_VERSION says otherwise): the output shapes of `list`,
  * `list -l`, `info`, `domid`, `domname`, `destroy`, `help remus`; `remus` with the per-version
  * option parsing, the transport handshake through `-s`, the start-up and per-checkpoint stderr

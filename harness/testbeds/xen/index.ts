@@ -6,7 +6,7 @@ import { XenGuestSession } from './guest.ts';
 import { type PreflightFacts, preflight } from './preflight.ts';
 
 /**
- * Real Xen dom0 hosts over SSH: `xl remus` from the primary to the backup (reference/xl-remus.md).
+ * Real Xen dom0 hosts over SSH: `xl remus` from the primary to the backup.
  * The probe connects to both dom0s (host keys verified) and runs the pre-flight checks.
  */
 export class XenTestbed implements Testbed {

@@ -29,7 +29,7 @@ export function remusFlags(config: XenConfig): string[] {
 }
 
 /**
- * Checks both dom0s before anything starts (reference/xl-remus.md section 11.1). Every failure is
+ * Checks both dom0s before anything starts. Every failure is
  * collected, each naming the host and what to do, and reported at once.
  */
 export async function preflight(

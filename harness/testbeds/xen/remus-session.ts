@@ -20,7 +20,7 @@ const FAILOVER_WAIT_MS = 60_000;
 /**
  * One `xl remus` run on the primary, started detached (setsid, stdin from /dev/null, output to a log
  * file on the primary) so that a dropped SSH connection cannot kill it: a killed xl remus means a
- * failover and two live copies (reference/xl-remus.md sections 7 and 11.2). A wrapper shell appends
+ * failover and two live copies. A wrapper shell appends
  * xl's exit status to the log. Stopping goes through the backup (section 11.5).
  */
 export class RemusSession implements Protection {

@@ -1,5 +1,5 @@
 /**
- * Parsers of what `xl` prints (reference/xl-remus.md sections 4, 6 and 9). Pure functions.
+ * Parsers of what `xl` prints, as Debian's Xen 4.17 prints it. Pure functions.
  */
 
 /** `xl info`: `key<spaces>: value` per line (section 9.3). */
