@@ -19,10 +19,12 @@ since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 
 npm run --silent lab -- up >/dev/null || { echo "lab up failed: npm run lab -- up says why" >&2; exit 1; }
 out=$(mktemp -d)
-printf '{"matrix":{"baseline":false,"intervals":[200],"workloads":["latency"],"trials":1,"durationS":40,"warmupS":0,"seed":1},"retries":0,"results":"%s"}\n' "$out" > "$out/config.json"
+printf '{"matrix":{"baseline":false,"intervals":[200],"workloads":["latency"],"trials":1,"durationS":90,"warmupS":0,"seed":1},"retries":0,"results":"%s"}\n' "$out" > "$out/config.json"
 hssh 10021 'rm -f /root/remus-bench/*.log'
-npx tsx harness/cli.ts experiment --testbed xen-lab --netbuf "$NETBUF" --config "$out/config.json" > "$out/run.log" 2>&1 &
+setsid npx tsx harness/cli.ts experiment --testbed xen-lab --netbuf "$NETBUF" --config "$out/config.json" > "$out/run.log" 2>&1 &
 run=$!
+# Stopped early: the whole run gets Ctrl-C (it stops Remus and cleans up), never left behind.
+trap 'kill -INT -- -$run 2>/dev/null; wait $run' EXIT
 until [ "$(hssh 10021 'pgrep -x xl >/dev/null || { echo 0; exit 0; }; cat /root/remus-bench/*.log | grep -c "All records processed"; true')" -ge 5 ]; do
   kill -0 $run 2>/dev/null || { echo "the run ended before Remus checkpointed:"; tail -5 "$out/run.log"; exit 1; }
   sleep 2
