@@ -2,7 +2,7 @@
 # Xen lab, step 3: the protected guest "bench": PVH, no disk, everything in its initramfs (busybox,
 # sysbench, socat, dropbear, the page dirtier, xen-netfront), one vif on dom0's xenbr0 with a fixed
 # MAC so that the backup's copy has the same one. Its SSH host key goes into $LAB_DIR/known_hosts.
-# Design and measurements: ../shared/reference/xen-lab.md section 11.
+# Design and measurements: README, "The Xen lab in a box".
 # Usage: LAB_DIR=<cache> DIRTIER=<static binary> guest.sh   (after configure.sh, before image.sh)
 set -euo pipefail
 cd "${LAB_DIR:?set LAB_DIR}"
