@@ -26,6 +26,12 @@ export interface SshTarget {
    */
   netns?: string;
   connectTimeoutMs?: number;
+  /**
+   * How long the host may stay silent before the connection counts as lost (default 15 s). A
+   * guest under buffered Remus is silent until a checkpoint commits: during the initial copy, for
+   * as long as the first checkpoint takes.
+   */
+  silenceToleranceMs?: number;
 }
 
 export interface RemoteResult {
@@ -116,7 +122,10 @@ export class RemoteHost {
       username: target.user,
       readyTimeout: target.connectTimeoutMs ?? 20_000,
       keepaliveInterval: KEEPALIVE_MS,
-      keepaliveCountMax: KEEPALIVE_COUNT,
+      keepaliveCountMax: Math.max(
+        KEEPALIVE_COUNT,
+        Math.ceil((target.silenceToleranceMs ?? 0) / KEEPALIVE_MS),
+      ),
     };
     if (target.keyFile) {
       try {

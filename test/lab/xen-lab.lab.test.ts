@@ -96,7 +96,12 @@ async function faultDuringRemus(
           'pgrep -x xl >/dev/null || { echo 0; exit 0; }; cat /root/remus-bench/*.log 2>/dev/null | grep -c "All records processed"; true',
         ]),
       );
-      if (Number(count.stdout.trim()) >= 5) break;
+      // Then a margin, so that the latency client is connected before the fault: under buffered
+      // Remus its SYN-ACK waits for a checkpoint, which a killed xl never commits on the primary.
+      if (Number(count.stdout.trim()) >= 5) {
+        await sleep(15_000);
+        break;
+      }
       if (performance.now() > deadline || run.child.exitCode !== null)
         throw new Error(`Remus did not start checkpointing:\n${run.output()}`);
       await sleep(2000);

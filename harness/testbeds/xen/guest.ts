@@ -1,8 +1,8 @@
 import type { XenConfig } from '../../config/schema.ts';
 import { RemoteProcess, runRemote } from '../../remote/remote-process.ts';
-import type { RemoteHost } from '../../remote/ssh.ts';
+import { RemoteHost } from '../../remote/ssh.ts';
 import type { Endpoint, ExecOptions, ExecResult, Guest, GuestSession, Protection } from '../types.ts';
-import { connect } from './connect.ts';
+import { sshTarget } from './connect.ts';
 import { RemusSession } from './remus-session.ts';
 
 /**
@@ -44,7 +44,12 @@ export class XenGuestSession implements GuestSession {
     backup: RemoteHost,
     label: string,
   ): Promise<XenGuestSession> {
-    const guestHost = await connect('guest', config.guest.ssh, config.guest.netns);
+    // With network buffering the guest's replies wait for each checkpoint, the first one (the
+    // initial copy) for up to readyTimeoutS: its SSH session must outlast that silence.
+    const guestHost = await RemoteHost.connect({
+      ...sshTarget('guest', config.guest.ssh, config.guest.netns),
+      ...(config.remus.unsafe.noNetbuf ? {} : { silenceToleranceMs: config.readyTimeoutS * 1000 }),
+    });
     return new XenGuestSession(config, guestHost, primary, backup, label);
   }
 
