@@ -3,7 +3,8 @@
  * output-commit proxy), first unprotected, then with protection at 25 ms:
  * - RTT: our closed-loop ping-pong vs `sockperf ping-pong --full-rtt` (both back-to-back, UDP,
  *   against the same echo server, which answers sockperf's messages as `sockperf server` would),
- *   our open-loop paced client, and `ping` (ICMP cannot cross an L4 proxy: it shows the host's
+ *   our open-loop paced client (with its own send lag: how late each request left against its
+ *   schedule), and `ping` (ICMP cannot cross an L4 proxy: it shows the host's
  *   loopback floor only);
  * - HTTP: autocannon vs `wrk -t1` on the same server, req/s and client CPU seconds;
  * - under protection: the RTT of each paced request against the mechanism's prediction (a reply
@@ -115,6 +116,7 @@ async function startServers(testbed: EmulatedTestbed): Promise<Servers> {
 
 async function phase(servers: Servers, protection: Protection | null, label: string): Promise<void> {
   const ours: number[][] = [[], [], [], []];
+  const sendLag: number[][] = [[], []];
   const sock: number[][] = [[], []];
   const pings: number[][] = [[], []];
   const ac: number[][] = [[], []];
@@ -138,6 +140,8 @@ async function phase(servers: Servers, protection: Protection | null, label: str
     const paced = await runPacedClient({ ...client, ratePerS: 211, warmupS: 0.5, durationS: SECONDS });
     ours[2]?.push(paced.histogram.getValueAtPercentile(50));
     ours[3]?.push(paced.histogram.getValueAtPercentile(99));
+    sendLag[0]?.push(paced.sendLagUs.p50);
+    sendLag[1]?.push(paced.sendLagUs.p99);
     const p = await pingLoopback();
     pings[0]?.push(p.p50);
     pings[1]?.push(p.p99);
@@ -178,6 +182,9 @@ async function phase(servers: Servers, protection: Protection | null, label: str
   );
   console.log(
     `RTT UDP, open loop 211/s, µs ours p50 ${stats(ours[2] as number[])}  p99 ${stats(ours[3] as number[])}`,
+  );
+  console.log(
+    `  its send lag (actual send - due time), µs p50 ${stats(sendLag[0] as number[])}  p99 ${stats(sendLag[1] as number[])}`,
   );
   console.log(
     `ping 127.0.0.1 (host floor, not through the proxy), µs p50 ${stats(pings[0] as number[])}  p99 ${stats(pings[1] as number[])}`,

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +34,11 @@ const haveTools = (() => {
 /** A socat echo server inside the namespace (the server the Xen lab's guest runs). */
 async function socatEcho(transport: Transport): Promise<{ endpoint: Endpoint; stop: () => void }> {
   const listen = `${transport === 'tcp' ? 'TCP4' : 'UDP4'}-LISTEN:0,bind=127.0.0.1,fork,reuseaddr`;
+  // Its own process group: socat forks a child per connection or UDP peer, which outlives a
+  // SIGKILL to the parent alone.
   const child = spawn('ip', ['netns', 'exec', NS, 'socat', '-d', '-d', listen, 'PIPE'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`socat exited with ${code}`)));
@@ -44,7 +47,10 @@ async function socatEcho(transport: Transport): Promise<{ endpoint: Endpoint; st
       if (match) resolve(Number(match[1]));
     });
   });
-  return { endpoint: { host: '127.0.0.1', port, netns: NS }, stop: () => child.kill('SIGKILL') };
+  const stop = () => {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  };
+  return { endpoint: { host: '127.0.0.1', port, netns: NS }, stop };
 }
 
 describe.skipIf(!haveTools)('clients inside a network namespace', { timeout: 60_000 }, () => {
@@ -180,5 +186,19 @@ describe.skipIf(!haveTools)('clients inside a network namespace', { timeout: 60_
     expect((error as Error).message).toMatch(
       new RegExp(`network namespace ${NS} failed \\(exit 1\\): .*ECONNREFUSED`),
     );
+  });
+
+  it('leaves no echo server running in the namespace (socat forks a child per peer)', async () => {
+    // A SIGKILL is delivered at once, but the kernel reaps asynchronously: give it a moment.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const pids = execFileSync('ip', ['netns', 'pids', NS], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+    const programs = pids.map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return 'gone';
+      }
+    });
+    expect(programs.filter((p) => p === 'socat')).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { percentile } from '../../analysis/stats.ts';
 import { EmulatedTestbed } from '../../harness/testbeds/emulated/index.ts';
 import type { GuestSession } from '../../harness/testbeds/types.ts';
 import { latencyWorkload } from '../../workloads/latency/index.ts';
@@ -10,6 +11,39 @@ import { requireTools } from '../helpers/tools.ts';
 
 const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
 afterAll(() => testbed.dispose());
+
+/** Each measured request's RTT as predicted by the mechanism and as measured (requests.csv), µs. */
+function requestRtts(phaseDir: string): RequestRtt[] {
+  const [header, ...rows] = readFileSync(join(phaseDir, 'requests.csv'), 'utf8').trim().split('\n');
+  const columns = (header ?? '').split(',');
+  const sent = columns.indexOf('sent_ms');
+  const received = columns.indexOf('received_ms');
+  const predicted = columns.indexOf('predicted_rtt_ms');
+  return rows
+    .map((row) => row.split(','))
+    .filter((cells) => cells[predicted] && cells[received])
+    .map((cells) => ({
+      predictedUs: Number(cells[predicted]) * 1000,
+      measuredUs: (Number(cells[received]) - Number(cells[sent])) * 1000,
+    }));
+}
+
+type RequestRtt = { predictedUs: number; measuredUs: number };
+
+/**
+ * Output commit, per request: a reply is never released before the commit the mechanism predicts
+ * for it (2 ms of room for the clocks of two processes), and it mostly comes with that commit rather
+ * than a later one: nearer to it than to the next (half an interval). A loaded machine delays the
+ * client's read by a few ms, or a reply misses its commit and waits one interval more; neither
+ * releases anything early.
+ */
+function outputCommit(rtts: RequestRtt[], intervalMs: number): { early: number; withPredicted: number } {
+  const diffs = rtts.map((r) => r.measuredUs - r.predictedUs);
+  return {
+    early: diffs.filter((d) => d < -2_000).length / diffs.length,
+    withPredicted: diffs.filter((d) => Math.abs(d) < (intervalMs * 1000) / 2).length / diffs.length,
+  };
+}
 
 /** One latency trial of `seconds` on a fresh guest, protected at `intervalMs` or not. */
 async function latencyTrial(
@@ -44,11 +78,11 @@ async function latencyTrial(
     });
     const report = protection ? await protection.stop() : null;
     const value = (metric: string) => result.measurements.find((m) => m.metric === metric)?.value as number;
-    const extra = report
-      ? (workload.afterProtection?.(report, mkdtempSync(join(tmpdir(), 'rb-phase-'))) ?? [])
-      : [];
-    const model = extra.find((m) => m.metric === 'model_within_1ms')?.value;
-    return { p50: value('rtt_p50_us'), p90: value('rtt_p90_us'), lost: value('lost'), report, model };
+    const phaseDir = report ? mkdtempSync(join(tmpdir(), 'rb-phase-')) : null;
+    const extra = report && phaseDir ? (workload.afterProtection?.(report, phaseDir) ?? []) : [];
+    expect(extra.map((m) => m.metric)).toEqual(report ? ['model_error_p50_us', 'model_within_1ms'] : []);
+    const rtts = phaseDir ? requestRtts(phaseDir) : [];
+    return { p50: value('rtt_p50_us'), p90: value('rtt_p90_us'), lost: value('lost'), report, rtts };
   } finally {
     await workload.teardown();
     await session.stop();
@@ -62,34 +96,50 @@ describe('emulated testbed protection (real guest, real echo server, real client
     expect(baseline.lost).toBe(0);
     expect(protectedRun.lost).toBe(0);
     // A request arrives at a uniformly random phase of the 50 ms epoch and its reply waits for the
-    // next commit: on average T/2 = 25 ms more. Generous bounds for a shared 2-core machine.
+    // next commit: on average T/2 = 25 ms more. Load on the machine only lengthens the wait, so the
+    // lower bound holds on any machine.
     expect(baseline.p50).toBeLessThan(5_000);
     expect(protectedRun.p50 - baseline.p50).toBeGreaterThan(15_000);
-    expect(protectedRun.p50 - baseline.p50).toBeLessThan(40_000);
-    expect(protectedRun.p90).toBeLessThan(65_000);
+    // Upper bounds come from the commits this run measured, not from the nominal epoch: a loaded
+    // machine commits late, and every reply then waits for that late commit. The mechanism predicts
+    // each request's RTT (the commit of the first checkpoint after its send, minus the send); the
+    // measured quantiles may exceed the predicted ones by the unprotected path's own RTT plus room
+    // for a reply that misses its commit by a scheduling hiccup.
+    const predicted = protectedRun.rtts.map((r) => r.predictedUs);
+    const predictedP50 = percentile(predicted, 50);
+    const predictedP90 = percentile(predicted, 90);
+    expect(predicted.length).toBeGreaterThan(300);
+    expect(protectedRun.p50).toBeLessThan(predictedP50 + baseline.p90 + 10_000);
+    expect(protectedRun.p90).toBeLessThan(predictedP90 + baseline.p90 + 20_000);
     const summary = protectedRun.report?.summary;
     expect(summary?.configuredRateHz).toBe(20);
-    expect(summary?.effectiveRateHz).toBeGreaterThan(18);
-    expect(summary?.effectiveRateHz).toBeLessThan(21);
+    // Every epoch boundary is either checkpointed or counted as missed (late by more than one interval).
+    const epochs = (summary?.protectedSeconds ?? 0) * 20;
+    expect((summary?.checkpoints ?? 0) + (summary?.missedEpochs ?? 0)).toBeGreaterThan(epochs - 2);
+    expect(summary?.checkpoints ?? 0).toBeLessThan(epochs + 2);
     expect(summary?.releasedBytes).toBeGreaterThan(0);
     expect(protectedRun.report?.checkpoints.every((c) => c.pauseUs >= c.freezeUs)).toBe(true);
-    // Per request, the reply arrives when the first checkpoint after its send commits. Bound for a
-    // shared 2-core machine that also runs the backup process (observed 0.81-0.99).
-    expect(protectedRun.model).toBeGreaterThan(0.75);
+    // Per request, the reply arrives when the first checkpoint after its send commits (under three
+    // CPU hogs on 2 cores: 0 early, 97 % with it).
+    const commit = outputCommit(protectedRun.rtts, 50);
+    expect(commit.early).toBeLessThan(0.01);
+    expect(commit.withPredicted).toBeGreaterThan(0.85);
   });
 
   it('carries UDP through the same output-commit path', async () => {
     const udp = await latencyTrial(25, 1, 'udp');
     expect(udp.lost).toBe(0);
     expect(udp.p50).toBeGreaterThan(8_000);
-    expect(udp.model).toBeGreaterThan(0.75);
+    expect(outputCommit(udp.rtts, 25).early).toBeLessThan(0.01);
+    expect(outputCommit(udp.rtts, 25).withPredicted).toBeGreaterThan(0.85);
   });
 
   it('works the same with socat as the echo server in the guest (the Xen lab guest has no node)', async () => {
     const socat = await latencyTrial(25, 1, 'tcp', 'socat');
     expect(socat.lost).toBe(0);
     expect(socat.p50).toBeGreaterThan(8_000);
-    expect(socat.model).toBeGreaterThan(0.75);
+    expect(outputCommit(socat.rtts, 25).early).toBeLessThan(0.01);
+    expect(outputCommit(socat.rtts, 25).withPredicted).toBeGreaterThan(0.85);
   });
 
   it('leaves no guest process, controller or cgroup behind', () => {

@@ -1,19 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { percentile } from '../../analysis/stats.ts';
 import type { Endpoint } from '../../harness/testbeds/types.ts';
 import { monotonicMs } from '../../harness/util/precise-wait.ts';
 import { measurements } from '../../workloads/latency/index.ts';
 import { newHistogram, runPacedClient, summarize } from '../../workloads/latency/paced-client.ts';
 import { runPingPong } from '../../workloads/latency/ping-pong.ts';
+import { requireTools } from '../helpers/tools.ts';
 
 const ECHO_SERVER = fileURLToPath(new URL('../../workloads/latency/guest/echo-server.mjs', import.meta.url));
 const servers: ChildProcess[] = [];
 afterEach(() => {
+  // Each server leads its own process group: SIGKILL to the group ends socat's forked children too.
   for (const server of servers.splice(0)) {
-    server.kill('SIGCONT');
-    server.kill('SIGKILL');
+    if (server.pid === undefined) continue;
+    process.kill(-server.pid, 'SIGCONT');
+    process.kill(-server.pid, 'SIGKILL');
   }
 });
 
@@ -21,6 +25,7 @@ afterEach(() => {
 async function startEchoServer(extra: string[] = []): Promise<{ endpoint: Endpoint; process: ChildProcess }> {
   const child = spawn(process.execPath, [ECHO_SERVER, '--host', '127.0.0.1', '--port', '0', ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
   });
   servers.push(child);
   const port = await new Promise<number>((resolve) => {
@@ -30,6 +35,19 @@ async function startEchoServer(extra: string[] = []): Promise<{ endpoint: Endpoi
     });
   });
   return { endpoint: { host: '127.0.0.1', port }, process: child };
+}
+
+/** The pids of a process's children (pgrep -P). */
+function childPids(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 const signal = () => new AbortController().signal;
@@ -50,7 +68,7 @@ function stallLater(server: ChildProcess, afterMs: number, ms: number): Promise<
 }
 
 describe('paced (open-loop) client against a real echo server', { timeout: 30_000 }, () => {
-  it('sends at the configured rate, each request within a millisecond of its due time', async () => {
+  it('sends at the configured rate on its own schedule, and measures its send lag', async () => {
     const { endpoint } = await startEchoServer();
     const result = await runPacedClient({
       endpoint,
@@ -65,11 +83,20 @@ describe('paced (open-loop) client against a real echo server', { timeout: 30_00
     expect(result.measuredSent).toBe(1000);
     expect(result.achievedRatePerS).toBe(500);
     expect(result.lost).toBe(0);
-    // Actual send times: mean spacing 2 ms within 1 %, and the client's own lag small.
+    // Actual send times: mean spacing 2 ms within 1 % (the schedule does not drift; a late send
+    // does not push the later ones back), never before the due time, and the client's own lag is
+    // measured from those times. How small that lag is on an idle machine is the network bench's
+    // figure (bench/network.ts), not a bound here: a loaded machine delays any client's sends.
     const sent = [...result.times.sent];
+    const due = [...result.times.intended];
     const spacing = ((sent.at(-1) as number) - (sent[0] as number)) / (sent.length - 1);
     expect(Math.abs(spacing - 2) / 2).toBeLessThan(0.01);
-    expect(result.sendLagUs.p99).toBeLessThan(1000);
+    const lagsUs = sent.map((t, i) => (t - (due[i] as number)) * 1000);
+    expect(Math.min(...lagsUs)).toBeGreaterThanOrEqual(-10);
+    const measured = lagsUs.filter((_, i) => (due[i] as number) >= result.measureStartMs);
+    const expectedP99 = Math.max(1, Math.round(percentile(measured, 99)));
+    // The lag histogram keeps 3 significant digits.
+    expect(Math.abs(result.sendLagUs.p99 - expectedP99)).toBeLessThanOrEqual(Math.max(1, expectedP99 / 500));
   });
 
   it('shows a 200 ms server stall in its tail without losing samples; the closed-loop view hides it', async () => {
@@ -124,6 +151,55 @@ describe('paced (open-loop) client against a real echo server', { timeout: 30_00
     expect(result.lost).toBe(50);
     expect(result.measuredReceived).toBe(450);
     expect(result.histogram.totalCount).toBe(450);
+  });
+});
+
+/** socat's UDP echo (PIPE), the Xen lab guest's server, on loopback; SIGKILL ends it and its children. */
+async function startSocatUdpEcho(): Promise<{ endpoint: Endpoint; process: ChildProcess }> {
+  const child = spawn('socat', ['-d', '-d', 'UDP4-LISTEN:0,bind=127.0.0.1,fork,reuseaddr', 'PIPE'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  servers.push(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
+      const match = /listening on UDP AF=2 [\d.]+:(\d+)/.exec(line);
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  return { endpoint: { host: '127.0.0.1', port }, process: child };
+}
+
+describe('UDP echo through a byte stream (socat PIPE)', () => {
+  it('counts every request answered when a stalled server returns several in one datagram', async () => {
+    await requireTools([
+      { command: 'socat', debianPackage: 'socat', neededBy: 'this test (the socat UDP echo)' },
+    ]);
+    const { endpoint } = await startSocatUdpEcho();
+    const input = {
+      endpoint,
+      transport: 'udp' as const,
+      payloadBytes: 32,
+      timeoutMs: 2000,
+      signal: signal(),
+    };
+    // socat forks a child for the first peer; stall that child (the one that echoes) repeatedly.
+    const [result] = await Promise.all([
+      runPacedClient({ ...input, ratePerS: 500, warmupS: 0.1, durationS: 1.5 }),
+      (async () => {
+        await sleep(300);
+        for (let i = 0; i < 5; i++) {
+          for (const pid of childPids(servers.at(-1)?.pid)) process.kill(pid, 'SIGSTOP');
+          await sleep(40);
+          for (const pid of childPids(servers.at(-1)?.pid)) process.kill(pid, 'SIGCONT');
+          await sleep(150);
+        }
+      })(),
+    ]);
+    expect(result.measuredSent).toBe(750);
+    expect(result.lost).toBe(0);
+    expect(result.histogram.totalCount).toBe(750);
   });
 });
 
