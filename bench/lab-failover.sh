@@ -21,7 +21,7 @@ npm run --silent lab -- up >/dev/null || { echo "lab up failed: npm run lab -- u
 out=$(mktemp -d)
 printf '{"matrix":{"baseline":false,"intervals":[200],"workloads":["latency"],"trials":1,"durationS":90,"warmupS":0,"seed":1},"retries":0,"results":"%s"}\n' "$out" > "$out/config.json"
 hssh 10021 'rm -f /root/remus-bench/*.log'
-setsid npx tsx harness/cli.ts experiment --testbed xen-lab --netbuf "$NETBUF" --config "$out/config.json" > "$out/run.log" 2>&1 &
+setsid node --import tsx harness/cli.ts experiment --testbed xen-lab --netbuf "$NETBUF" --config "$out/config.json" > "$out/run.log" 2>&1 &
 run=$!
 # Stopped early: the whole run gets Ctrl-C (it stops Remus and cleans up), never left behind.
 trap 'kill -INT -- -$run 2>/dev/null; wait $run' EXIT

@@ -1,7 +1,7 @@
 /**
  * One memory-replication bench case, run in its own process (started by bench/memory.ts under
  * real-time priority when permitted, like the checkpoint controller). Prints one JSON line.
- *   tsx bench/memory-worker.ts WS_MB PAGES_PER_MS INTERVAL_MS EPOCHS
+ *   node --import tsx bench/memory-worker.ts WS_MB PAGES_PER_MS INTERVAL_MS EPOCHS
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';

@@ -13,7 +13,18 @@ import { FREEZER_CHOICES, TESTBED_NAMES, TRACKING_CHOICES, WORKLOAD_NAMES } from
 import { UserError } from './errors.ts';
 import { HARNESS_VERSION } from './version.ts';
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
+// The console can go away under a running command: a closed terminal or SSH session (SIGHUP, then
+// EIO on every write), a pipe into `head` (EPIPE). The command goes on and cleans up; a run's
+// run.log keeps every line.
+let consoleGone = false;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', () => {
+    consoleGone = true;
+  });
+}
+const log = (line: string) => {
+  if (!consoleGone) process.stdout.write(`${line}\n`);
+};
 
 const program = new Command('remus-bench')
   .description(
@@ -162,7 +173,7 @@ try {
     process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
     if (error.code === 'commander.help') process.exitCode = 0;
   } else if (error instanceof UserError) {
-    process.stderr.write(`remus-bench: ${error.message}\n`);
+    if (!consoleGone) process.stderr.write(`remus-bench: ${error.message}\n`);
     process.exitCode = error.exitCode;
   } else {
     process.stderr.write(

@@ -1,17 +1,19 @@
 import { labDown, labStatus, labUp } from '../lab/lab.ts';
+import { installInterruptHandler } from '../run/interrupt.ts';
 
-/** `npm run lab -- up | status | down`. Ctrl-C during `up` stops the QEMUs it started. */
+/**
+ * `npm run lab -- up | status | down`. Ctrl-C, SIGTERM or SIGHUP during `up` stops the QEMUs it
+ * started (a second signal does not cut that short).
+ */
 export async function labCommand(action: string, log: (line: string) => void): Promise<number> {
   switch (action) {
     case 'up': {
-      const abort = new AbortController();
-      const onInterrupt = () => abort.abort();
-      process.once('SIGINT', onInterrupt);
+      const interrupt = installInterruptHandler(log, 'stopping what lab up started');
       try {
-        await labUp(log, abort.signal);
-        return abort.signal.aborted ? 130 : 0;
+        await labUp(log, interrupt.signal);
+        return interrupt.received() ? 130 : 0;
       } finally {
-        process.off('SIGINT', onInterrupt);
+        interrupt.dispose();
       }
     }
     case 'status':

@@ -305,12 +305,14 @@ export async function runExperiment({
       return 1;
     }
     log('');
+    // Interrupted: say how to resume before the reports, which take seconds on a large run and may
+    // be cut short by a supervisor's final SIGKILL; everything they need is already on disk.
+    const resumeLine = `Interrupted. Finished trials are on disk. Resume with:\n  npm run experiment -- --resume ${paths.dir}`;
+    if (interrupt.received()) log(`${resumeLine}\nWriting the reports of the finished trials.`);
     const reportFailed = await reportRun(paths.dir, { history: config.results }, log);
     log(`Results: ${paths.dir} (manifest.json, samples.jsonl, state.json, artifacts/, reports)`);
     if (interrupt.received()) {
-      log(
-        `Interrupted. Finished trials are on disk. Resume with:\n  npm run experiment -- --resume ${paths.dir}`,
-      );
+      log(resumeLine);
       return 130;
     }
     if (failures > 0 || reportFailed) {

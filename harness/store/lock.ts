@@ -1,8 +1,10 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { UserError } from '../errors.ts';
+import { tryLockExclusive } from '../util/flock.ts';
+import { writeAll } from './durable.ts';
 
-/** Who holds a lock: written into the lock file. */
+/** Who holds a lock: written into the lock file, for the messages only. */
 interface LockOwner {
   pid: number;
   hostname: string;
@@ -10,67 +12,85 @@ interface LockOwner {
   what: string;
 }
 
-function alive(pid: number): boolean {
+function readOwner(path: string): LockOwner | null {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const owner = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
+    return typeof owner.pid === 'number' ? (owner as LockOwner) : null;
+  } catch {
+    return null;
+  }
+}
+
+function sameFile(fd: number, path: string): boolean {
+  try {
+    const open = fstatSync(fd);
+    const named = statSync(path);
+    return open.ino === named.ino && open.dev === named.dev;
+  } catch {
+    return false; // the name is gone
   }
 }
 
 /**
- * An exclusive lock file (created with O_EXCL) so that two unattended runs never share a results
- * directory or a testbed. A lock left by a process that no longer exists on this host is taken over
- * with a message. Returns the release function.
+ * An exclusive lock so that two unattended runs never share a results directory or a testbed.
+ * The lock itself is flock(2) on the lock file, held for the life of this process: the kernel drops
+ * it when the process ends in any way (SIGKILL included), so a crashed run can be resumed at once
+ * and a reused pid or a zombie never keeps it. The file's text only names the holder. A file left
+ * by a process that no longer holds it is taken over with a message. Returns the release function.
  */
 export function acquireLock(path: string, what: string, log: (line: string) => void): () => void {
-  const owner: LockOwner = {
-    pid: process.pid,
-    hostname: hostname(),
-    startedAt: new Date().toISOString(),
-    what,
-  };
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // A holder releasing the lock unlinks the file while still holding it; a taker that opened the
+  // old file in between then holds a lock on a name that no longer exists: check and retry.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let fd: number;
     try {
-      writeFileSync(path, `${JSON.stringify(owner)}\n`, { flag: 'wx' });
-      return () => {
-        try {
-          const current = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
-          if (current.pid === process.pid) rmSync(path);
-        } catch {
-          // already gone
-        }
-      };
+      fd = openSync(path, 'a+', 0o644);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new UserError(
-          `Cannot create the lock file ${path} (${(error as NodeJS.ErrnoException).code}).`,
-        );
-      }
-    }
-    let holder: LockOwner | null = null;
-    try {
-      holder = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
-    } catch {
-      holder = null; // unreadable or half-written: treat as stale
-    }
-    if (holder && holder.hostname === hostname() && alive(holder.pid)) {
       throw new UserError(
-        `Another run (pid ${holder.pid}, started ${holder.startedAt}) is using ${what}; lock file ${path}. ` +
+        `Cannot create the lock file ${path} (${(error as NodeJS.ErrnoException).code}); check that the directory exists and is writable.`,
+      );
+    }
+    if (!tryLockExclusive(fd)) {
+      closeSync(fd);
+      const holder = readOwner(path);
+      const who = holder
+        ? `pid ${holder.pid}${holder.hostname !== hostname() ? ` on host ${holder.hostname}` : ''}, started ${holder.startedAt}`
+        : 'a process that has not written its name yet';
+      throw new UserError(
+        `Another run (${who}) is using ${what}; lock file ${path}. ` +
           'Wait for it to finish or stop it (Ctrl-C lets it clean up), then run again.',
       );
     }
-    if (holder && holder.hostname !== hostname()) {
-      throw new UserError(
-        `${what} is locked by host ${holder.hostname} (pid ${holder.pid}, since ${holder.startedAt}); lock file ${path}. ` +
-          'If that run is gone, remove the file.',
+    if (!sameFile(fd, path)) {
+      closeSync(fd);
+      continue;
+    }
+    const previous = readOwner(path);
+    if (previous) {
+      log(
+        `Taking over a stale lock of ${what}: pid ${previous.pid}${previous.hostname !== hostname() ? ` on host ${previous.hostname}` : ''} (started ${previous.startedAt}) no longer runs.`,
       );
     }
-    log(
-      `Taking over a stale lock of ${what}: ${holder ? `pid ${holder.pid} (started ${holder.startedAt}) no longer runs` : 'unreadable lock file'}.`,
-    );
-    rmSync(path, { force: true });
+    const owner: LockOwner = {
+      pid: process.pid,
+      hostname: hostname(),
+      startedAt: new Date().toISOString(),
+      what,
+    };
+    ftruncateSync(fd, 0);
+    writeAll(fd, `${JSON.stringify(owner)}\n`);
+    let held: number | null = fd;
+    return () => {
+      if (held === null) return;
+      // Unlink while still holding the lock, then let it go.
+      try {
+        if (sameFile(held, path)) unlinkSync(path);
+      } catch {
+        // already gone
+      }
+      closeSync(held);
+      held = null;
+    };
   }
-  throw new UserError(`Could not take the lock ${path}.`);
+  throw new UserError(`Could not take the lock ${path}: it was replaced repeatedly; try again.`);
 }
