@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Manifest } from '../harness/store/manifest.ts';
+import { UserError } from '../harness/errors.ts';
+import { type Manifest, readManifest } from '../harness/store/manifest.ts';
 import { readSamples, type SampleRow } from '../harness/store/samples.ts';
-import type { RunState } from '../harness/store/state.ts';
+import { doneTrialIds, type RunState, readState } from '../harness/store/state.ts';
 
 /** Everything stored in one run directory, read (never written) for analysis and reports. */
 export interface RunData {
@@ -20,20 +21,36 @@ export const HISTOGRAM_ARTIFACT = 'rtt-histogram.hdr.b64';
 /** Trial id from its artifact folder name (latency@25ms_2 -> latency@25ms#2). */
 const trialIdOf = (folder: string) => folder.replace(/_(\d+)$/, '#$1');
 
+/**
+ * Reads a run directory. Only trials that reached "done" count: rows of a trial cut short (a crash
+ * after its samples were written, before its state was) are left out with a warning, as a resume
+ * would remove them.
+ */
 export function loadRun(dir: string): RunData {
   const manifestPath = join(dir, 'manifest.json');
-  if (!existsSync(manifestPath)) throw new Error(`${dir} has no manifest.json, so it is not a run directory`);
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-  const statePath = join(dir, 'state.json');
-  const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as RunState) : null;
+  if (!existsSync(manifestPath))
+    throw new UserError(`${dir} has no manifest.json, so it is not a run directory.`);
+  const manifest = readManifest(manifestPath);
+  const state = readState(join(dir, 'state.json'));
   const samples = readSamples(join(dir, 'samples.jsonl'));
+  const warnings = [...samples.warnings];
+  // Without a state.json (a run directory assembled by hand) every row counts.
+  const done = state ? doneTrialIds(state) : new Set(samples.rows.map((row) => row.trialId));
+  const rows = samples.rows.filter((row) => done.has(row.trialId));
+  const unfinished = new Set(samples.rows.filter((row) => !done.has(row.trialId)).map((row) => row.trialId));
+  if (unfinished.size) {
+    warnings.push(
+      `${samples.rows.length - rows.length} sample rows of ${unfinished.size} trial(s) that did not finish (${[...unfinished].slice(0, 3).join(', ')}${unfinished.size > 3 ? ', ...' : ''}) are left out`,
+    );
+  }
   const histograms = new Map<string, string>();
   const artifacts = join(dir, 'artifacts');
   if (existsSync(artifacts)) {
     for (const folder of readdirSync(artifacts)) {
       const file = join(artifacts, folder, HISTOGRAM_ARTIFACT);
-      if (existsSync(file)) histograms.set(trialIdOf(folder), readFileSync(file, 'utf8').trim());
+      if (existsSync(file) && done.has(trialIdOf(folder)))
+        histograms.set(trialIdOf(folder), readFileSync(file, 'utf8').trim());
     }
   }
-  return { dir, manifest, state, rows: samples.rows, histograms, warnings: samples.warnings };
+  return { dir, manifest, state, rows, histograms, warnings };
 }

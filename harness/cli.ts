@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 /** remus-bench command line: argv -> subcommand; nothing else lives here. */
 import { Command, CommanderError, Option } from 'commander';
-import type { ReportFlags } from '../reports/generate.ts';
 import { type CompareFlags, compareCommand } from './commands/compare.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import type { ExperimentFlags } from './commands/experiment-options.ts';
 import { labCommand } from './commands/lab.ts';
 import { mergeCommand } from './commands/merge.ts';
-import { reportCommand } from './commands/report.ts';
+import { type ReportCommandFlags, reportCommand } from './commands/report.ts';
 import { type XenFlags, xenNetbufCommand } from './commands/xen.ts';
 import { FREEZER_CHOICES, TESTBED_NAMES, TRACKING_CHOICES, WORKLOAD_NAMES } from './config/schema.ts';
 import { UserError } from './errors.ts';
@@ -99,7 +98,7 @@ program
   )
   .option('--seed <n>', "bootstrap seed (default: the run's seed)")
   .option('--resamples <n>', 'bootstrap resamples (default 2000)')
-  .action(async (runDir: string, flags: ReportFlags) => {
+  .action(async (runDir: string, flags: ReportCommandFlags) => {
     process.exitCode = await reportCommand(runDir, flags, log);
   });
 

@@ -14,8 +14,9 @@ export interface ReportFlags {
   results?: string;
   out?: string;
   pdf?: boolean;
-  seed?: string;
-  resamples?: string;
+  /** Bootstrap seed and resample count (validated by the command line). */
+  seed?: number;
+  resamples?: number;
 }
 
 /**
@@ -30,8 +31,8 @@ export async function reportRun(
   const data = loadRun(runDir);
   for (const warning of data.warnings) log(`Warning: ${warning}`);
   const analysis = analyzeRun(data, {
-    ...(flags.seed !== undefined ? { seed: Number(flags.seed) } : {}),
-    ...(flags.resamples !== undefined ? { resamples: Number(flags.resamples) } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.resamples !== undefined ? { resamples: flags.resamples } : {}),
   });
   if (flags.history) {
     analysis.comparison = compareRuns(data, historyRuns(flags.history, runDir), 'history');

@@ -5,6 +5,7 @@ import { loadRun, type RunData } from '../../analysis/run-data.ts';
 import { formatComparison } from '../../reports/compare-console.ts';
 import { UserError } from '../errors.ts';
 import { findRunDir } from '../store/run-dir.ts';
+import { parseDecimal } from './experiment-options.ts';
 
 export interface CompareFlags {
   history?: string;
@@ -17,13 +18,25 @@ export interface CompareFlags {
 export function compareOptions(flags: CompareFlags): CompareOptions {
   const options: CompareOptions = { ...DEFAULT_COMPARE, thresholds: {} };
   const number = (text: string, what: string) => {
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < 0)
+    const value = parseDecimal(text);
+    if (value === null || value < 0)
       throw new UserError(`${what}: got ${JSON.stringify(text)}; expected a number >= 0`);
     return value;
   };
-  if (flags.alpha !== undefined) options.alpha = number(flags.alpha, '--alpha');
-  if (flags.minHistory !== undefined) options.minHistory = number(flags.minHistory, '--min-history');
+  if (flags.alpha !== undefined) {
+    options.alpha = number(flags.alpha, '--alpha');
+    if (options.alpha <= 0 || options.alpha >= 1)
+      throw new UserError(
+        `--alpha: got ${JSON.stringify(flags.alpha)}; expected a level between 0 and 1, e.g. 0.01`,
+      );
+  }
+  if (flags.minHistory !== undefined) {
+    options.minHistory = number(flags.minHistory, '--min-history');
+    if (!Number.isInteger(options.minHistory) || options.minHistory < 1)
+      throw new UserError(
+        `--min-history: got ${JSON.stringify(flags.minHistory)}; expected a whole number of runs >= 1`,
+      );
+  }
   for (const spec of flags.threshold ?? []) {
     const [metric, value] = spec.includes('=') ? spec.split('=') : [null, spec];
     const fraction = number(value ?? '', `--threshold ${spec}`) / 100;

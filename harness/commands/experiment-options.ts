@@ -22,11 +22,17 @@ export interface ExperimentFlags {
   shard?: string;
 }
 
-/** A number where the text is one; else the text itself, so the schema reports the bad value. */
-export function numberOrText(text: string): number | string {
+/** A plain decimal: `25`, `-3`, `0.5`; not `0x19`, `1e3`, `''`, `Infinity` (all of which Number() takes). */
+const DECIMAL = /^[+-]?\d+(\.\d+)?$/;
+
+export function parseDecimal(text: string): number | null {
   const trimmed = text.trim();
-  const value = Number(trimmed);
-  return trimmed !== '' && Number.isFinite(value) ? value : text;
+  return DECIMAL.test(trimmed) ? Number(trimmed) : null;
+}
+
+/** A number where the text is a plain decimal; else the text itself, so the schema reports the bad value. */
+export function numberOrText(text: string): number | string {
+  return parseDecimal(text) ?? text;
 }
 
 export function listOf(text: string): string[] {

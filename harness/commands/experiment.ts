@@ -53,10 +53,27 @@ function resumeConfig(flags: ExperimentFlags): { config: Config; paths: RunPaths
   return { config: { ...config, results: manifest.config.results }, paths };
 }
 
+/**
+ * Flags that contradict each other, all at once: silently ignoring one would run something other
+ * than what was asked for.
+ */
+function flagConflicts(flags: ExperimentFlags): string[] {
+  const conflicts: string[] = [];
+  if (flags.resume && flags.shard)
+    conflicts.push(
+      `--shard ${flags.shard} with --resume: a resumed run keeps the shard it started with (see its manifest); leave out --shard`,
+    );
+  if (flags.force && !flags.resume)
+    conflicts.push('--force without --resume: --force only lets a resumed run take a changed configuration');
+  return conflicts;
+}
+
 export async function experimentCommand(
   flags: ExperimentFlags,
   log: (line: string) => void,
 ): Promise<number> {
+  const conflicts = flagConflicts(flags);
+  if (conflicts.length) throw new UserError(`Conflicting options:\n  ${conflicts.join('\n  ')}`);
   const { config, paths } = flags.resume
     ? resumeConfig(flags)
     : { config: resolveConfig(userLayers(flags)), paths: null };

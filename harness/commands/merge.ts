@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { loadRun, type RunData } from '../../analysis/run-data.ts';
 import { DEFAULT_CONFIG } from '../config/presets.ts';
 import { UserError } from '../errors.ts';
+import { acquireLock } from '../store/lock.ts';
 import { type Manifest, stableStringify, writeManifest } from '../store/manifest.ts';
 import { findRunDir, newRunId } from '../store/run-dir.ts';
 import { appendSamples } from '../store/samples.ts';
@@ -40,7 +41,25 @@ export async function mergeCommand(
   log: (line: string) => void,
 ): Promise<number> {
   if (specs.length < 1) throw new UserError('merge <shard-run-dir> <shard-run-dir> ...');
-  const runs = specs.map((spec) => loadRun(findRunDir(spec, flags.results ?? DEFAULT_CONFIG.results).dir));
+  const dirs = specs.map((spec) => findRunDir(spec, flags.results ?? DEFAULT_CONFIG.results).dir);
+  // A shard still being written to must not be merged half-way: take the lock of each shard's
+  // results directory (its run holds it while it runs) for the length of the merge.
+  const releases: (() => void)[] = [];
+  try {
+    for (const root of new Set(dirs.map((dir) => dirname(dir)))) {
+      releases.push(acquireLock(join(root, '.remus-bench.lock'), `the results directory ${root}`, log));
+    }
+    return mergeRuns(
+      dirs.map((dir) => loadRun(dir)),
+      flags,
+      log,
+    );
+  } finally {
+    for (const release of releases) release();
+  }
+}
+
+function mergeRuns(runs: RunData[], flags: { out?: string }, log: (line: string) => void): number {
   const problems = shardProblems(runs);
   if (problems.length) throw new UserError(`Refusing to merge:\n  - ${problems.join('\n  - ')}`);
   const first = runs[0]?.manifest as Manifest;
@@ -91,6 +110,15 @@ export async function mergeCommand(
     `Merged ${runs.length} of ${shardInfo.count} shards into ${dir} (${runs.reduce((n, r) => n + r.rows.length, 0)} sample rows).`,
   );
   if (missing.length) log(`Warning: shard(s) ${missing.join(', ')} missing; their trials show as not run.`);
+  for (const run of runs) {
+    const unfinished = Object.values(run.state?.cells ?? {})
+      .flatMap((c) => Object.values(c.trials))
+      .filter((t) => t.status === 'todo' || t.status === 'running').length;
+    if (unfinished)
+      log(
+        `Warning: shard ${run.manifest.shard?.index} (${run.dir}) has ${unfinished} unfinished trial(s); resume it, then merge again.`,
+      );
+  }
   log(`Reports: npm run report -- ${dir}`);
   return 0;
 }

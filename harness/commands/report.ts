@@ -1,12 +1,40 @@
 import { type ReportFlags, reportRun } from '../../reports/generate.ts';
 import { DEFAULT_CONFIG } from '../config/presets.ts';
+import { UserError } from '../errors.ts';
 import { findRunDir } from '../store/run-dir.ts';
+import { parseDecimal } from './experiment-options.ts';
+
+/** The `report` flags as commander hands them over. */
+export interface ReportCommandFlags extends Omit<ReportFlags, 'seed' | 'resamples'> {
+  seed?: string;
+  resamples?: string;
+}
+
+/** A whole number in [min, max] from a flag, or every problem at once. */
+function wholeNumber(text: string | undefined, flag: string, min: number, max: number, problems: string[]) {
+  if (text === undefined) return undefined;
+  const value = parseDecimal(text);
+  if (value === null || !Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${flag}: got ${JSON.stringify(text)}; expected a whole number from ${min} to ${max}`);
+    return undefined;
+  }
+  return value;
+}
 
 export async function reportCommand(
   spec: string,
-  flags: ReportFlags,
+  flags: ReportCommandFlags,
   log: (line: string) => void,
 ): Promise<number> {
+  const problems: string[] = [];
+  const seed = wholeNumber(flags.seed, '--seed', 0, 2 ** 32 - 1, problems);
+  const resamples = wholeNumber(flags.resamples, '--resamples', 100, 1_000_000, problems);
+  if (problems.length) throw new UserError(problems.join('\n'));
   const paths = findRunDir(spec, flags.results ?? DEFAULT_CONFIG.results);
-  return reportRun(paths.dir, flags, log);
+  const { seed: _s, resamples: _r, ...rest } = flags;
+  return reportRun(
+    paths.dir,
+    { ...rest, ...(seed !== undefined ? { seed } : {}), ...(resamples !== undefined ? { resamples } : {}) },
+    log,
+  );
 }

@@ -60,11 +60,11 @@ export async function xenNetbufCommand(
   }
   const workDir = process.env.REMUS_BENCH_NETBUF_DIR ?? join(PROJECT_ROOT, '.netbuf');
   let allOn = true;
-  for (const [role, target] of [
-    ['primary dom0', xen.primary],
-    ['backup dom0', xen.backup],
+  for (const [role, target, field] of [
+    ['primary dom0', xen.primary, 'testbed.xen.primary'],
+    ['backup dom0', xen.backup, 'testbed.xen.backup'],
   ] as const) {
-    const host: RemoteHost = await connect(role, target);
+    const host: RemoteHost = await connect(role, target, field);
     try {
       if (action === 'install') await installNetbuf(host, workDir, log);
       else if (action === 'restore') await restoreNetbuf(host, log);

@@ -56,12 +56,19 @@ export function matrixLayer(spec: string): { layer: ConfigLayer; label: string }
   const preset = MATRIX_PRESETS[spec];
   if (preset) return { layer: { matrix: preset }, label: `--matrix ${spec}` };
   const fileLayer = readJsonLayer(spec, 'Matrix file');
-  // A matrix file may hold the matrix fields directly or under "matrix".
-  const matrix = isPlainObject(fileLayer.matrix) ? fileLayer.matrix : fileLayer;
-  return {
-    layer: { matrix: mergeLayers(MATRIX_PRESETS.quick as unknown as ConfigLayer, matrix) },
-    label: spec,
-  };
+  // A matrix file may hold the matrix fields directly or under "matrix", and nothing else: other
+  // sections belong in --config. It sets only the fields it holds (over --config, under the
+  // flags); the others keep their values from --config or the defaults.
+  if (isPlainObject(fileLayer.matrix)) {
+    const others = Object.keys(fileLayer).filter((key) => key !== 'matrix');
+    if (others.length) {
+      throw new UserError(
+        `Matrix file ${spec}: ${others.map((k) => JSON.stringify(k)).join(', ')} outside "matrix"; a matrix file holds matrix fields only (put other sections into --config).`,
+      );
+    }
+    return { layer: { matrix: fileLayer.matrix }, label: spec };
+  }
+  return { layer: { matrix: fileLayer }, label: spec };
 }
 
 export function describeValue(value: unknown): string {

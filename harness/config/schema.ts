@@ -215,7 +215,22 @@ export const httpWorkloadSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  matrix: matrixSchema,
+  matrix: matrixSchema.superRefine((matrix, context) => {
+    if (matrix.intervals.length === 0 && !matrix.baseline) {
+      context.addIssue({
+        code: 'custom',
+        message: 'nothing to run: no intervals and no baseline; give intervals or keep the baseline',
+      });
+    }
+    const repeated = matrix.intervals.filter((ms, i) => matrix.intervals.indexOf(ms) !== i);
+    if (repeated.length) {
+      context.addIssue({
+        code: 'custom',
+        path: ['intervals'],
+        message: `each interval once: ${[...new Set(repeated)].join(', ')} repeated`,
+      });
+    }
+  }),
   testbed: testbedSchema,
   workloads: z.strictObject({
     cpu: cpuWorkloadSchema,

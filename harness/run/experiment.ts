@@ -134,6 +134,11 @@ export async function runExperiment({
       manifest = readManifest(paths.manifest);
       manifest.config = config;
       manifest.configHash = configHash(config);
+      // The plan follows from the config and the seed: unchanged unless --force took a changed
+      // config, whose cells and order then replace the old ones (done trials keep their ids).
+      manifest.cells = plan.cells;
+      manifest.order = plan.order.map((t) => t.id);
+      if (manifest.shard) manifest.shard.fullOrder = fullPlan.order.map((t) => t.id);
       manifest.sessions.push(session);
     } else {
       const runId = newRunId();
@@ -160,7 +165,10 @@ export async function runExperiment({
 
     // State: on resume, trials that were running when the run stopped go back to todo, and rows of
     // trials that are not done (a crash after the samples write) are removed so none count twice.
-    const state = resume ? readState(paths.state) : initialState(plan);
+    const stored = resume ? readState(paths.state) : null;
+    if (resume && !stored)
+      log('state.json is missing: the run stopped before it wrote its first state; every trial runs.');
+    const state = stored ?? initialState(plan);
     const fresh = initialState(plan);
     for (const [cellId, cell] of Object.entries(fresh.cells)) state.cells[cellId] ??= cell;
     const previous = readSamples(paths.samples);

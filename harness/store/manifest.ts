@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import type { HostFacts } from '../host/facts.ts';
 import type { Cell } from '../plan/plan.ts';
 import type { TestbedFacts } from '../testbeds/types.ts';
 import { writeJsonAtomic } from './durable.ts';
+import { readJsonFile } from './json-file.ts';
 
 /** One start (or resume) of a run: hosts and mechanisms can differ between sessions of one run. */
 export interface RunSession {
@@ -79,7 +79,10 @@ export function writeManifest(path: string, manifest: Manifest): void {
 }
 
 export function readManifest(path: string): Manifest {
-  return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  return readJsonFile<Manifest>(
+    path,
+    'The run cannot be resumed or reported without it; restore it from a copy, or start a new run (samples.jsonl keeps the raw rows).',
+  );
 }
 
 export function digest(value: unknown): string {

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Plan } from '../plan/plan.ts';
 import { writeJsonAtomic } from './durable.ts';
+import { readJsonFile } from './json-file.ts';
 
 export type TrialStatus = 'todo' | 'running' | 'done' | 'failed' | 'skipped';
 export type CellStatus = TrialStatus;
@@ -80,7 +81,11 @@ export function writeState(path: string, state: RunState): void {
   writeJsonAtomic(path, state);
 }
 
-export function readState(path: string): RunState {
-  if (!existsSync(path)) throw new Error(`${path} is missing`);
-  return JSON.parse(readFileSync(path, 'utf8')) as RunState;
+/** The stored state; null when the run stopped before its first state was written. */
+export function readState(path: string): RunState | null {
+  if (!existsSync(path)) return null;
+  return readJsonFile<RunState>(
+    path,
+    'Restore it from a copy, or delete it to run every trial of this run again (the rows already in samples.jsonl are then replaced).',
+  );
 }

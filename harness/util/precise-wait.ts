@@ -9,7 +9,7 @@ export function monotonicMs(): number {
  * Resolves at `targetMs` (monotonicMs time) within tens of µs, without blocking the event loop: a
  * timer to 1.2 ms before the target (libuv timers have 1 ms granularity and fire up to 0.3 ms
  * early), then event-loop turns, during which I/O callbacks still run. Costs at most ~1.2 ms of CPU
- * per wait. A blocking wait (Atomics.wait, as reference/emulator.md §6 measured) would stop the
+ * per wait. A blocking wait (Atomics.wait, measured while this was written) would stop the
  * caller's sockets meanwhile: in the checkpoint controller that held client requests arriving in
  * the last 1.5 ms before a checkpoint until after it. Returns at once when `signal` aborts.
  */

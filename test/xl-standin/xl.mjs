@@ -164,7 +164,7 @@ function helpRemus() {
   return lines.join('\n');
 }
 
-/** getopt per version (xl-remus.md section 2.2). */
+/** getopt per Xen version, as `xl remus` of 4.4, 4.5-4.6, 4.7-4.8 and 4.9 on accepts (tools/xl/xl_cmdtable.c). */
 function parseRemus(args) {
   const spec =
     MAJOR === 4 && MINOR <= 4

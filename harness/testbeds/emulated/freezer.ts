@@ -2,9 +2,9 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync, writeSync } f
 import { join } from 'node:path';
 
 /**
- * Pausing the guest's process tree, synchronously and as fast as the host allows. Costs and the
- * reasons for each choice: reference/emulator.md section 2 (v2 fastest, then v1, SIGSTOP last because
- * the guest can see it and its tail is long).
+ * Pausing the guest's process tree, synchronously and as fast as the host allows. In order of
+ * preference: cgroup v2 (fastest), then the v1 freezer, SIGSTOP last because the guest can see it
+ * and its tail is long.
  */
 
 export type FreezerKind = 'cgroup2' | 'cgroup1' | 'sigstop';

@@ -6,8 +6,7 @@ import type { Endpoint, Transport } from '../types.ts';
  * The output-commit path of the emulated testbed: a TCP and UDP proxy between outside clients and
  * the guest. Client -> guest traffic passes at once. Guest -> client output passes at once while
  * unprotected; while protected it is held, sealed into the epoch that produced it at each
- * checkpoint, and released only when that checkpoint commits (Remus's output commit;
- * reference/emulator.md §5.1).
+ * checkpoint, and released only when that checkpoint commits (Remus's output commit).
  *
  * Semantic gap to Xen Remus, stated in the results: the host kernel terminates TCP, so handshakes
  * and ACKs are not held, only payload bytes (and the guest's FIN, which is held like data).

@@ -15,7 +15,7 @@ export interface PriorityPlan {
 const REALTIME: PriorityPlan = {
   kind: 'realtime',
   // Reset-on-fork is mandatory: without it, processes the controller spawns would inherit
-  // SCHED_FIFO and could starve the machine (reference/emulator.md §1).
+  // SCHED_FIFO and could starve the machine.
   prefix: ['chrt', '--reset-on-fork', '-f', '50'],
   description: 'realtime: SCHED_FIFO 50 with reset-on-fork (chrt)',
   fallbacks: [],

@@ -1,9 +1,15 @@
 import type { SshTargetConfig } from '../../config/schema.ts';
+import { takeSecretFromEnv } from '../../remote/secret-env.ts';
 import { RemoteHost, type SshTarget } from '../../remote/ssh.ts';
 
-/** An SSH target from the config; the passphrase comes from the named environment variable only. */
-export function sshTarget(role: string, config: SshTargetConfig, netns?: string): SshTarget {
-  const passphrase = config.passphraseEnv ? process.env[config.passphraseEnv] : undefined;
+/**
+ * An SSH target from the config; the passphrase comes from the named environment variable only
+ * (an unset one is an error, not "no passphrase"). `field` names the config entry for errors.
+ */
+export function sshTarget(role: string, config: SshTargetConfig, netns?: string, field = role): SshTarget {
+  const passphrase = config.passphraseEnv
+    ? takeSecretFromEnv(config.passphraseEnv, `${field}.passphraseEnv`)
+    : undefined;
   return {
     role,
     host: config.host,
@@ -16,6 +22,6 @@ export function sshTarget(role: string, config: SshTargetConfig, netns?: string)
   };
 }
 
-export function connect(role: string, config: SshTargetConfig, netns?: string): Promise<RemoteHost> {
-  return RemoteHost.connect(sshTarget(role, config, netns));
+export function connect(role: string, config: SshTargetConfig, field: string): Promise<RemoteHost> {
+  return RemoteHost.connect(sshTarget(role, config, undefined, field));
 }

@@ -47,7 +47,7 @@ export class XenGuestSession implements GuestSession {
     // With network buffering the guest's replies wait for each checkpoint, the first one (the
     // initial copy) for up to readyTimeoutS: its SSH session must outlast that silence.
     const guestHost = await RemoteHost.connect({
-      ...sshTarget('guest', config.guest.ssh, config.guest.netns),
+      ...sshTarget('guest', config.guest.ssh, config.guest.netns, 'testbed.xen.guest.ssh'),
       ...(config.remus.unsafe.noNetbuf ? {} : { silenceToleranceMs: config.readyTimeoutS * 1000 }),
     });
     return new XenGuestSession(config, guestHost, primary, backup, label);

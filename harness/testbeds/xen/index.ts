@@ -19,11 +19,13 @@ export class XenTestbed implements Testbed {
 
   async probe(): Promise<TestbedFacts> {
     const began = performance.now();
-    const primary = await connect('primary dom0', this.config.primary);
-    const backup = await connect('backup dom0', this.config.backup).catch((error: unknown) => {
-      primary.close();
-      throw error;
-    });
+    const primary = await connect('primary dom0', this.config.primary, 'testbed.xen.primary');
+    const backup = await connect('backup dom0', this.config.backup, 'testbed.xen.backup').catch(
+      (error: unknown) => {
+        primary.close();
+        throw error;
+      },
+    );
     this.hosts = { primary, backup };
     const connected = performance.now();
     const facts: PreflightFacts = await preflight(this.config, primary, backup);

@@ -130,7 +130,7 @@ function probeSoftDirty(): string | null {
   }
 }
 
-/** Picks the best tracking and copy mechanisms that work here (reference/emulator.md section 8). */
+/** Picks the best tracking and copy mechanisms that work here, probing each on a real process. */
 export async function chooseMemoryMechanisms(tracking: TrackingChoice): Promise<MemoryPlan> {
   const fallbacks: string[] = [];
   const pvrProblem = probeProcessVmReadv();

@@ -7,7 +7,7 @@ import type { DirtyTracker, ProcessTracker } from './tracker.ts';
 
 /**
  * No kernel help: read every populated page at each checkpoint and compare it with a shadow copy
- * kept here (reference/emulator.md section 3.4). Exact and portable, but the pause grows with the
+ * kept here. Exact and portable, but the pause grows with the
  * working set, not with the dirty rate: O(WS) per checkpoint.
  */
 export class FullCompareTracker implements DirtyTracker {

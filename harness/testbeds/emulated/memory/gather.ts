@@ -14,7 +14,7 @@ export interface Gatherer {
 /**
  * process_vm_readv with up to IOV_MAX remote iovecs per call and one local iovec covering the
  * destination (the kernel fills local iovecs in order): 1.1-1.5 µs per scattered page from Node,
- * the same as C (reference/emulator.md section 11).
+ * about the same as from C.
  */
 export class ProcessVmReadvGatherer implements Gatherer {
   readonly kind = 'process_vm_readv';

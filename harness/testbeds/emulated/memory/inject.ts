@@ -45,8 +45,7 @@ function seizeAll(c: Libc, pid: number): number[] {
 }
 
 /**
- * Runs system calls inside a stopped guest thread: the CRIU/compel technique of
- * reference/emulator.md section 3.3. The code at the thread's RIP is patched with `syscall; int3`,
+ * Runs system calls inside a stopped guest thread (the technique of CRIU's compel). The code at the thread's RIP is patched with `syscall; int3`,
  * registers are set, the thread runs to the trap, and code and registers are restored afterwards
  * (a system call the guest was blocked in restarts normally).
  */

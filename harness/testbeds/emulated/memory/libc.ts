@@ -2,8 +2,9 @@ import koffi from 'koffi';
 
 /**
  * The few libc calls memory replication needs, through koffi (prebuilt binaries, no compiler).
- * Declarations and constants verified on Linux 6.18 / x86-64 with koffi 3.3.4: reference/emulator.md
- * section 11. Loaded on first use so that hosts without koffi's binary still run the fallbacks.
+ * Declarations and constants verified on Linux 6.18 / x86-64 with koffi 3.3.4 (ioctl numbers from the
+ * kernel's uapi headers). Loaded on first use so that hosts without koffi's binary still run the
+ * fallbacks.
  */
 export interface Libc {
   ptrace(request: number, pid: number, addr: bigint, data: Buffer | null): number;

@@ -1,7 +1,7 @@
 /**
  * A list of byte ranges [start, end) of one process, in address order, adjacent ranges coalesced
  * (one iovec each for the copy). Kept as Numbers in a Float64Array: BigInt arithmetic per range is
- * measurably slower (reference/emulator.md section 11, trap 3) and user addresses are < 2^47.
+ * measurably slower and user addresses are < 2^47.
  */
 export class RangeList {
   private data: Float64Array;

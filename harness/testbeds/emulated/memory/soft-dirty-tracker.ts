@@ -7,7 +7,7 @@ import type { DirtyTracker, ProcessTracker } from './tracker.ts';
 /**
  * Soft-dirty bits (CONFIG_MEM_SOFT_DIRTY, common in distribution kernels): writing 4 to
  * /proc/PID/clear_refs write-protects every page and clears the bits; a write sets bit 55 of the
- * page's pagemap entry. Pure file I/O, no ptrace (reference/emulator.md section 3.5). New mappings
+ * page's pagemap entry. Pure file I/O, no ptrace. New mappings
  * are soft-dirty as a whole, so their pages count as written once.
  */
 export class SoftDirtyTracker implements DirtyTracker {

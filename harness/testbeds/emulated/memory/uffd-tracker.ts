@@ -30,8 +30,7 @@ class ScanBuffers {
 }
 
 /**
- * userfaultfd write-protect in async mode + PAGEMAP_SCAN, driven from outside the guest
- * (reference/emulator.md section 3.3): a write to a protected page only marks it written, without a
+ * userfaultfd write-protect in async mode + PAGEMAP_SCAN, driven from outside the guest: a write to a protected page only marks it written, without a
  * fault delivered to anyone; each scan returns the written pages and protects them again in one
  * ioctl. Exact (recall 1.0), and the scan costs microseconds per registered region.
  */
