@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { backupAddress, hostName, remotePath, transportCommand, userName, xenName } from './remote-words.ts';
 
 /**
  * The one schema of a remus-bench configuration. Every type of the config is inferred from it, so
@@ -73,9 +74,9 @@ export const emulatedSchema = z.strictObject({
 
 /** How the harness reaches one host over SSH. Secrets never go here: see passphraseEnv. */
 export const sshTargetSchema = z.strictObject({
-  host: z.string().min(1, { error: 'expected a host name or address' }),
+  host: hostName,
   port: z.number().int().min(1).max(65_535),
-  user: z.string().min(1, { error: 'expected a user name' }),
+  user: userName,
   /** Private key file; omit to use the SSH agent ($SSH_AUTH_SOCK). */
   keyFile: z.string().min(1).optional(),
   /** Name of the environment variable holding the key's passphrase (the passphrase itself is never stored). */
@@ -90,26 +91,21 @@ export const xenSchema = z.strictObject({
   /** The dom0 that receives the checkpoints. */
   backup: sshTargetSchema,
   /** The backup as the primary names it in `xl remus ... <host>` (after the transport command). */
-  backupAddress: z.string().min(1),
+  backupAddress,
   /** `xl remus -s`: the transport command on the primary (must log in to the backup without a prompt). */
-  transport: z.string().min(1),
+  transport: transportCommand,
   guest: z.strictObject({
     /** The protected domain's name on the primary. */
-    domain: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a Xen domain name (letters, digits, _ . -)' }),
+    domain: xenName('a Xen domain name'),
     /** Address the harness's network clients use to reach the guest. */
-    address: z.string().min(1),
+    address: hostName,
     /** SSH into the guest, for in-guest programs. */
     ssh: sshTargetSchema,
     /**
      * A network namespace of the harness host (`ip netns`) from which the guest is reachable: its
      * SSH and the workload clients then run inside it. Omit when the guest is reachable directly.
      */
-    netns: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a network namespace name (see `ip netns list`)' })
-      .optional(),
+    netns: xenName('a network namespace name (see `ip netns list`)').optional(),
   }),
   remus: z.strictObject({
     /**
@@ -118,7 +114,7 @@ export const xenSchema = z.strictObject({
      */
     unsafe: z.strictObject({ noNetbuf: z.boolean(), noDiskReplication: z.boolean(), blackhole: z.boolean() }),
     /** Folder on the primary for the xl remus logs. */
-    logDir: z.string().min(1),
+    logDir: remotePath,
   }),
   /** Seconds to wait for the first checkpoint (the initial copy of the guest's memory). */
   readyTimeoutS: z.number().min(1).max(3600),
