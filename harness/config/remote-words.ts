@@ -27,7 +27,9 @@ const TRANSPORT_WORD = /^[A-Za-z0-9_./=:@%+,-]+$/;
 
 export const hostName = z
   .string()
-  .regex(HOST, { error: 'expected one host name or address (letters, digits, _ . : % -; not starting with -)' });
+  .regex(HOST, {
+    error: 'expected one host name or address (letters, digits, _ . : % -; not starting with -)',
+  });
 
 export const backupAddress = z.string().regex(USER_AT_HOST, {
   error:

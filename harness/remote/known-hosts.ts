@@ -35,23 +35,66 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
   return entries;
 }
 
-/** Whether a host field names `name`: plain comma lists (with `!` negation) or hashed `|1|` names. */
+/** A shell-style glob (`*` any run, `?` one character) against the whole of `text`. */
+function globMatches(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let starP = -1;
+  let starT = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      starP = p++;
+      starT = t;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      t = ++starT;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
+}
+
+/**
+ * Whether a host field names `name`, as OpenSSH's sshd/ssh match it: a hashed `|1|salt|hash` name,
+ * or a comma list of patterns with `*` and `?` wildcards, where a matching `!pattern` excludes the
+ * host whatever else matches. Host names compare case-insensitively (ssh lower-cases them first).
+ */
 export function hostFieldMatches(field: string, name: string): boolean {
+  const lower = name.toLowerCase();
   if (field.startsWith('|1|')) {
     const [, , salt, hash] = field.split('|');
     if (!salt || !hash) return false;
-    const mac = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest();
+    const mac = createHmac('sha1', Buffer.from(salt, 'base64')).update(lower).digest();
     const expected = Buffer.from(hash, 'base64');
     return expected.length === mac.length && timingSafeEqual(mac, expected);
   }
-  const names = field.split(',');
-  if (names.includes(`!${name}`)) return false;
-  return names.includes(name);
+  let matched = false;
+  for (const raw of field.split(',')) {
+    const negated = raw.startsWith('!');
+    const pattern = (negated ? raw.slice(1) : raw).toLowerCase();
+    if (!globMatches(pattern, lower)) continue;
+    if (negated) return false;
+    matched = true;
+  }
+  return matched;
+}
+
+/** The key types known_hosts holds for a host (plain entries), for ssh2's host-key algorithm order. */
+export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
+  const name = knownHostsName(host, port);
+  return [
+    ...new Set(entries.filter((e) => !e.marker && hostFieldMatches(e.hosts, name)).map((e) => e.keyType)),
+  ];
 }
 
 export type HostKeyVerdict =
   | { status: 'known' }
-  | { status: 'unknown'; fingerprint: string }
+  | { status: 'unknown'; fingerprint: string; certAuthority?: boolean }
   | { status: 'changed'; fingerprint: string; knownFingerprints: string[] }
   | { status: 'revoked'; fingerprint: string };
 
@@ -69,7 +112,11 @@ export function checkHostKey(
     return { status: 'revoked', fingerprint: presented };
   const plain = forHost.filter((e) => !e.marker);
   if (plain.some((e) => e.key.equals(key))) return { status: 'known' };
-  if (plain.length === 0) return { status: 'unknown', fingerprint: presented };
+  // Host certificates signed by a @cert-authority key are not checked by this SSH client (ssh2
+  // offers no certificate host keys): such a host counts as unknown, and the message says why.
+  const certAuthority = forHost.some((e) => e.marker === '@cert-authority');
+  if (plain.length === 0)
+    return { status: 'unknown', fingerprint: presented, ...(certAuthority ? { certAuthority } : {}) };
   return {
     status: 'changed',
     fingerprint: presented,

@@ -4,7 +4,13 @@ import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { UserError } from '../errors.ts';
-import { checkHostKey, type HostKeyVerdict, knownHostsName, readKnownHosts } from './known-hosts.ts';
+import {
+  checkHostKey,
+  type HostKeyVerdict,
+  knownHostsName,
+  knownKeyTypes,
+  readKnownHosts,
+} from './known-hosts.ts';
 import { commandLine, shellQuote } from './shell-quote.ts';
 
 /** How to reach one host over SSH (a dom0, or a guest). */
@@ -78,6 +84,19 @@ function where(t: SshTarget): string {
   return `${t.role} ${t.user}@${t.host}:${t.port}${t.netns ? ` (from netns ${t.netns})` : ''}`;
 }
 
+/**
+ * The host-key algorithms ssh2 can verify a key of a known_hosts key type with (RSA: SHA-2 first);
+ * none for types ssh2 does not offer (security keys), which then cannot match anyway.
+ */
+function hostKeyAlgorithms(keyType: string): string[] {
+  if (keyType === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  return ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'].includes(
+    keyType,
+  )
+    ? [keyType]
+    : [];
+}
+
 /** The message for a host key that is not the known one: what is wrong and how to accept it. */
 export function hostKeyMessage(t: SshTarget, verdict: Exclude<HostKeyVerdict, { status: 'known' }>): string {
   const name = knownHostsName(t.host, t.port);
@@ -86,6 +105,11 @@ export function hostKeyMessage(t: SshTarget, verdict: Exclude<HostKeyVerdict, { 
     `add the key: ssh-keyscan -p ${t.port} ${t.host} >> ${t.knownHosts}`;
   switch (verdict.status) {
     case 'unknown':
+      if (verdict.certAuthority)
+        return (
+          `The ${where(t)} is known in ${t.knownHosts} only through a @cert-authority line, and this harness's SSH client ` +
+          `(ssh2) cannot check host certificates; it presented the plain key ${verdict.fingerprint}. ${accept}`
+        );
       return `The host key of the ${where(t)} is not in ${t.knownHosts} (no entry for ${name}); it presented ${verdict.fingerprint}. ${accept}`;
     case 'changed':
       return (
@@ -143,6 +167,13 @@ export class RemoteHost {
         `No key file configured for the ${where(target)} and no SSH agent ($SSH_AUTH_SOCK) running.`,
       );
     }
+    // Ask first for the key types known_hosts has for this host, as OpenSSH does: otherwise ssh2
+    // negotiates its own first choice (ed25519) and a host known by its RSA or ECDSA key looks
+    // CHANGED.
+    const preferred = knownKeyTypes(entries, target.host, target.port).flatMap(hostKeyAlgorithms);
+    // (ssh2's `prepend` skips names already in its list: remove them first, then put them in front.)
+    if (preferred.length)
+      config.algorithms = { serverHostKey: { remove: preferred, prepend: preferred } as never };
     let rejected: Exclude<HostKeyVerdict, { status: 'known' }> | null = null;
     config.hostVerifier = (key: Buffer) => {
       const verdict = checkHostKey(entries, target.host, target.port, key);

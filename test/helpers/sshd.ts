@@ -13,6 +13,8 @@ export interface TestSshd {
   /** known_hosts holding this server's key (plain entry). */
   knownHosts: string;
   hostPublicKey: string;
+  /** Every host key the server offers ("type base64"), by ssh-keygen type (ed25519, rsa, ecdsa). */
+  hostPublicKeys: Record<string, string>;
   user: string;
   stop(): Promise<void>;
 }
@@ -29,26 +31,32 @@ async function freePort(): Promise<number> {
   });
 }
 
-function keygen(path: string, comment: string, passphrase = ''): void {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', comment, '-f', path]);
+function keygen(path: string, comment: string, passphrase = '', type = 'ed25519'): void {
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', passphrase, '-C', comment, '-f', path]);
 }
 
 /**
  * Starts sshd (root only: it must switch users); `extraConfig` lines go into sshd_config. With
  * `netns`, sshd runs inside that network namespace (on its own 127.0.0.1).
  */
-export async function startSshd(extraConfig: string[] = [], netns?: string): Promise<TestSshd> {
+export async function startSshd(
+  extraConfig: string[] = [],
+  netns?: string,
+  hostKeyTypes: readonly string[] = ['ed25519'],
+): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'rb-sshd-'));
   chmodSync(dir, 0o700);
   mkdirSync('/run/sshd', { recursive: true });
   const port = await freePort();
-  keygen(join(dir, 'host_key'), 'test-host');
+  keygen(join(dir, 'host_key'), 'test-host', '', hostKeyTypes[0]);
+  for (const type of hostKeyTypes.slice(1)) keygen(join(dir, `host_key_${type}`), 'test-host', '', type);
   keygen(join(dir, 'client_key'), 'test-client');
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
   const config = [
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     `HostKey ${join(dir, 'host_key')}`,
+    ...hostKeyTypes.slice(1).map((type) => `HostKey ${join(dir, `host_key_${type}`)}`),
     `PidFile ${join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
     'UsePAM no',
@@ -60,6 +68,12 @@ export async function startSshd(extraConfig: string[] = [], netns?: string): Pro
   ];
   writeFileSync(join(dir, 'sshd_config'), `${config.join('\n')}\n`);
   const hostPublicKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim();
+  const publicKey = (file: string) =>
+    readFileSync(join(dir, file), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  const hostPublicKeys: Record<string, string> = {
+    [hostKeyTypes[0] as string]: publicKey('host_key.pub'),
+    ...Object.fromEntries(hostKeyTypes.slice(1).map((type) => [type, publicKey(`host_key_${type}.pub`)])),
+  };
   const [type, key] = hostPublicKey.split(' ');
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${type} ${key}\n`);
   const argv = [SSHD, '-D', '-e', '-f', join(dir, 'sshd_config')];
@@ -86,6 +100,7 @@ export async function startSshd(extraConfig: string[] = [], netns?: string): Pro
     clientKey: join(dir, 'client_key'),
     knownHosts: join(dir, 'known_hosts'),
     hostPublicKey,
+    hostPublicKeys,
     user: userInfo().username,
     stop: async () => {
       if (child.exitCode === null) {
