@@ -69,6 +69,9 @@ while (signals < wanted) {
     const args = dir ? ['--resume', dir] : [...MATRIX, '--results', results];
     const stop = signals < wanted ? (STOPS[Math.floor(Math.random() * STOPS.length)] as Stop) : null;
     const terminal = stop === 'ctrl-c' || stop === 'hangup';
+    // Guest processes of anything else on this host (another test run) are not this run's.
+    const othersBefore = new Set(leftoverGuestProcesses());
+    const leftGuests = () => leftoverGuestProcesses().filter((pid) => !othersBefore.has(pid));
     const run = startNpmRun('experiment', args, { terminal });
     if (stop === null) {
       await run.allGone(600_000);
@@ -84,7 +87,10 @@ while (signals < wanted) {
       await run.allGone(120_000);
       const runDir = runDirOf(results);
       const label = `signal ${signals} (${stop}, segment ${segment})`;
-      check(leftoverGuestProcesses().length === 0 || stop === 'SIGKILL', `${label}: guest processes left`);
+      check(
+        leftGuests().length === 0 || stop === 'SIGKILL',
+        `${label}: guest processes left: ${leftGuests().join(' ')}`,
+      );
       if (harness !== null && stop !== 'SIGKILL')
         check(leftoverCgroups(harness).length === 0, `${label}: cgroups of pid ${harness} left`);
       if (!runDir) {
