@@ -19,6 +19,18 @@ export class InterruptedError extends Error {
   }
 }
 
+/**
+ * The testbed is in a state where another trial could cost the guest (no copy running, two copies,
+ * a host that cannot be seen): the run stops after this trial's cleanup, with the resume command,
+ * and is not retried.
+ */
+export class TestbedUnsafeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TestbedUnsafeError';
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -25,11 +25,9 @@ const USER = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
 const TRANSPORT_WORD = /^[A-Za-z0-9_./=:@%+,-]+$/;
 
-export const hostName = z
-  .string()
-  .regex(HOST, {
-    error: 'expected one host name or address (letters, digits, _ . : % -; not starting with -)',
-  });
+export const hostName = z.string().regex(HOST, {
+  error: 'expected one host name or address (letters, digits, _ . : % -; not starting with -)',
+});
 
 export const backupAddress = z.string().regex(USER_AT_HOST, {
   error:

@@ -143,13 +143,20 @@ export async function runRemote(
   const kill = () => {
     if (pid) void host.exec(['kill', '-KILL', String(pid)]).catch(() => {});
   };
+  let timedOut = false;
+  const timeoutMs = options.timeoutMs ?? 600_000;
   options.signal?.addEventListener('abort', kill, { once: true });
-  const timer = setTimeout(kill, options.timeoutMs ?? 600_000);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, timeoutMs);
   try {
     const code = await new Promise<number | null>((resolve) =>
       channel.on('close', (c: number | null) => resolve(c)),
     );
     if (options.signal?.aborted) throw new Error(`${argv.join(' ')} was stopped (interrupted)`);
+    if (timedOut)
+      throw new Error(`${argv.join(' ').slice(0, 120)} did not finish within ${timeoutMs} ms; it was killed`);
     return { exitCode: code ?? 128, stdout, stderr };
   } finally {
     clearTimeout(timer);

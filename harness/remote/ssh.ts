@@ -224,33 +224,68 @@ export class RemoteHost {
    */
   execLine(line: string, options: { timeoutMs?: number } = {}): Promise<RemoteResult> {
     const timeoutMs = options.timeoutMs ?? 60_000;
+    // Closing a channel does not end the command on the other side, so the remote end enforces the
+    // time limit itself (coreutils' timeout, TERM then KILL), where it exists; the local timer,
+    // a little later, also covers a connection that stops answering altogether.
+    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const bounded =
+      `if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 ${seconds} sh -c ${shellQuote(line)}; ` +
+      `else exec sh -c ${shellQuote(line)}; fi`;
+    const began = performance.now();
+    const tooLong = () =>
+      new Error(`${where(this.target)}: \`${line.slice(0, 120)}\` did not finish within ${timeoutMs} ms`);
     return new Promise((resolve, reject) => {
-      this.client.exec(line, (error, stream) => {
-        if (error) {
-          reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`));
-          return;
-        }
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        const timer = setTimeout(() => {
-          stream.close();
-          reject(
-            new Error(
-              `${where(this.target)}: \`${line.slice(0, 120)}\` did not finish within ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
-        stream.on('data', (d: Buffer) => out.push(d));
-        stream.stderr.on('data', (d: Buffer) => err.push(d));
-        stream.on('close', (code: number | null, signal?: string) => {
-          clearTimeout(timer);
-          resolve({
-            exitCode: code ?? (signal ? 128 : -1),
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(err).toString('utf8'),
+      let settled = false;
+      let channel: ClientChannel | null = null;
+      const timer = setTimeout(() => {
+        settled = true;
+        channel?.close();
+        reject(
+          channel
+            ? tooLong()
+            : new Error(
+                `${where(this.target)}: no answer to opening a channel within ${timeoutMs + 6000} ms (the connection hangs)`,
+              ),
+        );
+      }, timeoutMs + 6000);
+      try {
+        this.client.exec(bounded, (error, stream) => {
+          if (settled) {
+            stream?.close();
+            return;
+          }
+          if (error) {
+            settled = true;
+            clearTimeout(timer);
+            reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`));
+            return;
+          }
+          channel = stream;
+          const out: Buffer[] = [];
+          const err: Buffer[] = [];
+          stream.on('data', (d: Buffer) => out.push(d));
+          stream.stderr.on('data', (d: Buffer) => err.push(d));
+          stream.on('close', (code: number | null, signal?: string) => {
+            clearTimeout(timer);
+            if (settled) return;
+            settled = true;
+            // 124: the remote timeout ended it (137 after its KILL).
+            if ((code === 124 || code === 137) && performance.now() - began >= timeoutMs) {
+              reject(tooLong());
+              return;
+            }
+            resolve({
+              exitCode: code ?? (signal ? 128 : -1),
+              stdout: Buffer.concat(out).toString('utf8'),
+              stderr: Buffer.concat(err).toString('utf8'),
+            });
           });
         });
-      });
+      } catch (error) {
+        settled = true;
+        clearTimeout(timer);
+        reject(new Error(`${where(this.target)}: cannot run a command: ${(error as Error).message}`));
+      }
     });
   }
 
@@ -277,12 +312,34 @@ export class RemoteHost {
   }
 
   /** Starts a command line and hands over its channel (for long-running remote programs). */
-  open(line: string): Promise<ClientChannel> {
+  open(line: string, options: { openTimeoutMs?: number } = {}): Promise<ClientChannel> {
+    const openTimeoutMs = options.openTimeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
-      this.client.exec(line, (error, channel) => {
-        if (error) reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`));
-        else resolve(channel);
-      });
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(
+          new Error(
+            `${where(this.target)}: no answer to opening a channel within ${openTimeoutMs} ms (the connection hangs)`,
+          ),
+        );
+      }, openTimeoutMs);
+      try {
+        this.client.exec(line, (error, channel) => {
+          clearTimeout(timer);
+          if (settled) {
+            channel?.close();
+            return;
+          }
+          settled = true;
+          if (error) reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`));
+          else resolve(channel);
+        });
+      } catch (error) {
+        clearTimeout(timer);
+        settled = true;
+        reject(new Error(`${where(this.target)}: cannot run a command: ${(error as Error).message}`));
+      }
     });
   }
 

@@ -200,6 +200,8 @@ export async function runExperiment({
     let failures = 0;
 
     let diskProblem: string | null = null;
+    /** Why the testbed is unsafe for another trial (a TestbedUnsafeError), once it is. */
+    let unsafeTestbed: string | null = null;
 
     for (const [index, planned] of todo.entries()) {
       if (interrupt.signal.aborted) break;
@@ -239,7 +241,12 @@ export async function runExperiment({
             module,
             interrupt.signal,
           );
-          if (outcome.status !== 'failed' || isDiskFull(outcome.reason) || attempts.length >= config.retries)
+          if (
+            outcome.status !== 'failed' ||
+            outcome.stopRun ||
+            isDiskFull(outcome.reason) ||
+            attempts.length >= config.retries
+          )
             break;
           attempts.push({ startedAt: outcome.startedAt, endedAt: outcome.endedAt, reason: outcome.reason });
           log(
@@ -288,6 +295,7 @@ export async function runExperiment({
           });
           log(`    FAILED: ${outcome.reason}`);
           if (isDiskFull(outcome.reason)) diskProblem = outcome.reason;
+          if (outcome.stopRun) unsafeTestbed = outcome.stopRun;
         }
         writeState(paths.state, state);
       } catch (error) {
@@ -297,6 +305,13 @@ export async function runExperiment({
         diskProblem = errorMessage(error);
       }
       if (diskProblem) break;
+      if (unsafeTestbed) {
+        log(
+          '\nStopping the run: the testbed is not safe for another trial (see above). Fix the hosts, then resume with:',
+        );
+        log(`  npm run experiment -- --resume ${paths.dir}`);
+        break;
+      }
       if (failedInARow >= MAX_CONSECUTIVE_FAILURES) {
         log(
           `${failedInARow} trials failed in a row; stopping the run. Fix the cause above, then resume with:`,

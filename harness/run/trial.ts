@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Measurement, Workload, WorkloadModule } from '../../workloads/types.ts';
-import { errorMessage, InterruptedError } from '../errors.ts';
+import { errorMessage, InterruptedError, TestbedUnsafeError } from '../errors.ts';
 import type { GuestSession, Protection, ProtectionReport, Testbed } from '../testbeds/types.ts';
 
 export interface TrialSpec {
@@ -27,6 +27,8 @@ export type TrialOutcome =
       startedAt: string;
       endedAt: string;
       cleanupWarnings: string[];
+      /** Set when the testbed is unsafe to go on with (TestbedUnsafeError): why the run must stop. */
+      stopRun?: string;
     };
 
 /**
@@ -90,20 +92,34 @@ export async function runTrial(
       cleanupWarnings: [],
     };
   } catch (error) {
-    const interrupted = signal.aborted || error instanceof InterruptedError;
+    const interrupted =
+      (signal.aborted || error instanceof InterruptedError) && !(error instanceof TestbedUnsafeError);
     outcome = {
       status: interrupted ? 'interrupted' : 'failed',
       reason: interrupted ? 'interrupted by the user' : errorMessage(error),
       startedAt,
       endedAt: new Date().toISOString(),
       cleanupWarnings: [],
+      ...(error instanceof TestbedUnsafeError ? { stopRun: error.message } : {}),
     };
   }
   for (const cleanup of cleanups.reverse()) {
     try {
       await cleanup.run();
     } catch (error) {
-      outcome.cleanupWarnings.push(`${cleanup.what}: ${errorMessage(error)}`);
+      if (error instanceof TestbedUnsafeError) {
+        // Found while cleaning up a trial that otherwise went well: it did not end as it should.
+        outcome = {
+          status: 'failed',
+          reason: `${cleanup.what}: ${error.message}`,
+          startedAt,
+          endedAt: new Date().toISOString(),
+          cleanupWarnings: outcome.cleanupWarnings,
+          stopRun: error.message,
+        };
+      } else {
+        outcome.cleanupWarnings.push(`${cleanup.what}: ${errorMessage(error)}`);
+      }
     }
   }
   return outcome;

@@ -16,7 +16,32 @@ export interface TestSshd {
   /** Every host key the server offers ("type base64"), by ssh-keygen type (ed25519, rsa, ecdsa). */
   hostPublicKeys: Record<string, string>;
   user: string;
+  /**
+   * Drops every open SSH connection (SIGKILL to the server's session processes), as a lost network
+   * would; the server keeps listening, and the programs those sessions ran see their pipes close.
+   */
+  dropSessions(): number;
   stop(): Promise<void>;
+}
+
+/** Pids of the `sshd` processes below `master` (its per-connection session processes). */
+function sessionProcesses(master: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' })
+    .split('\n')
+    .map((row) => row.trim().split(/\s+/))
+    .filter((cols) => cols.length >= 3);
+  const found: number[] = [];
+  const queue = [String(master)];
+  while (queue.length) {
+    const parent = queue.shift() as string;
+    for (const [pid, ppid, comm] of rows) {
+      if (ppid === parent && comm?.startsWith('sshd')) {
+        found.push(Number(pid));
+        queue.push(pid as string);
+      }
+    }
+  }
+  return found;
 }
 
 export const SSHD = '/usr/sbin/sshd';
@@ -102,6 +127,17 @@ export async function startSshd(
     hostPublicKey,
     hostPublicKeys,
     user: userInfo().username,
+    dropSessions: () => {
+      const sessions = child.pid ? sessionProcesses(child.pid) : [];
+      for (const pid of sessions) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+      return sessions.length;
+    },
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

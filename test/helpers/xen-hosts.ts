@@ -13,6 +13,8 @@ export interface XenTestHosts {
   primaryState: string;
   backupState: string;
   config: XenConfig;
+  /** The folder of the `xl` stand-in (test/xl-standin). */
+  standin: string;
   /** Faults for the stand-in on one host (see test/xl-standin/xl.mjs). */
   setFaults(host: 'primary' | 'backup', faults: string[]): void;
   /** Puts the guest back on the primary and nothing on the backup. */
@@ -74,6 +76,7 @@ export async function startXenTestHosts(): Promise<XenTestHosts> {
     primaryState,
     backupState,
     config,
+    standin: STANDIN,
     setFaults: (host, faults) =>
       writeFileSync(
         join(host === 'primary' ? primaryState : backupState, 'faults'),

@@ -107,6 +107,46 @@ describe.skipIf(!canRun)(
       expect(message).not.toContain(secret);
     });
 
+    it('a command over its time limit is ended on the remote host too, and reported as a timeout', async () => {
+      const host = await RemoteHost.connect(target);
+      const marker = `rb-timeout-${process.pid}`;
+      try {
+        const began = performance.now();
+        const outcome = await host.exec(['sh', '-c', `sleep 47; echo ${marker}`], { timeoutMs: 1500 }).then(
+          () => 'finished',
+          (e: Error) => e.message,
+        );
+        expect(outcome).toMatch(/did not finish within 1500 ms/);
+        expect(performance.now() - began).toBeLessThan(15_000);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        // Nothing of it is left running over there.
+        const left = await host.exec(['sh', '-c', `pgrep -f 'sleep 4[7]' || true`]);
+        expect(left.stdout.trim()).toBe('');
+      } finally {
+        host.close();
+      }
+    });
+
+    it('a connection that stops answering: opening a channel fails after its time limit instead of hanging', async () => {
+      const host = await RemoteHost.connect(target);
+      // Freeze this connection's session processes on the server: nothing answers any more.
+      const sessions = execFileSync('pgrep', ['-f', `sshd: ${sshd.user}`], { encoding: 'utf8' })
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+      for (const pid of sessions) process.kill(pid, 'SIGSTOP');
+      try {
+        const outcome = await host.open('true', { openTimeoutMs: 1000 }).then(
+          () => 'opened',
+          (e: Error) => e.message,
+        );
+        expect(outcome).toMatch(/no answer to opening a channel within 1000 ms/);
+      } finally {
+        for (const pid of sessions) process.kill(pid, 'SIGCONT');
+        host.close();
+      }
+    });
+
     it('quotes like a POSIX shell', () => {
       expect(shellQuote('plain-word_1.2')).toBe('plain-word_1.2');
       expect(shellQuote("it's")).toBe(`'it'\\''s'`);

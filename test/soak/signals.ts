@@ -10,7 +10,7 @@
  * left, no trial is left "running" and the resume line is in run.log (except after SIGKILL). After
  * every completed run: every trial done, each exactly once in samples.jsonl. Prints the counts.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSamples } from '../../harness/store/samples.ts';
@@ -46,10 +46,16 @@ const check = (ok: boolean, what: string) => {
   return ok;
 };
 
-const trialStatuses = (dir: string) =>
-  Object.values((JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as RunState).cells).flatMap((c) =>
-    Object.values(c.trials).map((t) => t.status),
+const trialStates = (dir: string): Map<string, string> => {
+  const path = join(dir, 'state.json');
+  if (!existsSync(path)) return new Map();
+  return new Map(
+    Object.values((JSON.parse(readFileSync(path, 'utf8')) as RunState).cells).flatMap((c) =>
+      Object.entries(c.trials).map(([id, t]) => [id, t.status] as [string, string]),
+    ),
   );
+};
+const trialStatuses = (dir: string) => [...trialStates(dir).values()];
 const runDirOf = (results: string) => {
   const name = readdirSync(results).find((n) => !n.startsWith('.'));
   return name ? join(results, name) : null;
@@ -71,6 +77,13 @@ while (signals < wanted) {
     const terminal = stop === 'ctrl-c' || stop === 'hangup';
     // Guest processes of anything else on this host (another test run) are not this run's.
     const othersBefore = new Set(leftoverGuestProcesses());
+    // Trials an earlier SIGKILL left "running": a stop that comes before this run rewrote its state
+    // (start-up) leaves them so; the next resume puts them back to todo.
+    const runningBefore = new Set(
+      [...(dir ? trialStates(dir) : new Map<string, string>())]
+        .filter(([, s]) => s === 'running')
+        .map(([id]) => id),
+    );
     const leftGuests = () => leftoverGuestProcesses().filter((pid) => !othersBefore.has(pid));
     const run = startNpmRun('experiment', args, { terminal });
     if (stop === null) {
@@ -99,7 +112,13 @@ while (signals < wanted) {
       }
       const statuses = trialStatuses(runDir);
       if (stop !== 'SIGKILL') {
-        check(!statuses.includes('running'), `${label}: a trial left running in state.json`);
+        const leftRunning = [...trialStates(runDir)].filter(
+          ([id, s]) => s === 'running' && !runningBefore.has(id),
+        );
+        check(
+          leftRunning.length === 0,
+          `${label}: trial ${leftRunning.map(([id]) => id).join(', ')} left running in state.json`,
+        );
         const runLog = readFileSync(join(runDir, 'run.log'), 'utf8');
         check(
           runLog.includes(`--resume ${runDir}`) || statuses.every((s) => s === 'done'),

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,6 +152,7 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
     reason: RegExp;
     /** Xen version the stand-in plays on the primary (xl resume exists from 4.20). */
     version?: string;
+    backupFault?: string;
   }[] = [
     {
       name: 'SSH from the primary to the backup fails',
@@ -172,6 +174,13 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
       version: '4.20.0',
     },
     {
+      name: 'the primary guest is left paused and the backup does not fail over',
+      host: 'primary',
+      fault: 'paused-at 4',
+      backupFault: 'no-failover',
+      reason: /left paused on the primary; unpaused it \(xl unpause\)/,
+    },
+    {
       name: 'xl remus is killed (split brain)',
       host: 'primary',
       fault: 'killed-at 4',
@@ -182,6 +191,7 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
   for (const f of faults) {
     it(`fault: ${f.name}: reported, cleaned up, finished trials kept, resumable`, async () => {
       hosts.setFaults(f.host, [f.fault]);
+      if (f.backupFault) hosts.setFaults('backup', [f.backupFault]);
       if (f.version) writeFileSync(join(hosts.primaryState, 'version'), f.version);
       const first = await run(['--workloads', 'cpu', '--intervals', '100', '--duration', '3']);
       expect(first.code, first.output).toBe(1);
@@ -191,6 +201,7 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
       expect(first.output).toMatch(/npm run experiment -- --resume /);
       expectCleanHosts();
       hosts.setFaults(f.host, []);
+      hosts.setFaults('backup', []);
       const resumed = await runCli(['experiment', '--resume', runDir()]);
       expect(resumed.code, resumed.output).toBe(0);
       expect(trialReasons().every((t) => t.status === 'done')).toBe(true);
@@ -204,7 +215,7 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
     expect(first.code, first.output).toBe(1);
     const failed = trialReasons().find((t) => t.status === 'failed');
     expect(failed?.reason).toMatch(
-      /was killed.*xl resume failed \(command not implemented.*FAILOVER: the backup had promoted its copy .*destroyed the primary's suspended copy and kept the backup's running/,
+      /was killed.*xl resume failed \(command not implemented.*FAILOVER: the backup had promoted its copy of tinyh and the primary's is suspended; destroyed the primary's copy and kept the backup's running/,
     );
     expect(domains('primary').map((d) => d.name)).toEqual(['Domain-0']);
     expect(domains('backup').map((d) => d.name)).toEqual(['Domain-0', GUEST]);
@@ -267,5 +278,130 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
     );
     expect(domains('backup').map((d) => d.name)).toContain(GUEST);
     expect(domains('primary').map((d) => d.name)).not.toContain(GUEST);
+  });
+  /** Starts a one-trial protected run and resolves once the backup acknowledged checkpoints. */
+  const startReplicating = async (config = writeConfig()) => {
+    const earlier = new Set(
+      existsSync(hosts.config.remus.logDir) ? readdirSync(hosts.config.remus.logDir) : [],
+    );
+    const cli = startCli([
+      'experiment',
+      '--config',
+      config,
+      '--results',
+      join(scratch, 'results'),
+      '--trials',
+      '1',
+      '--workloads',
+      'cpu',
+      '--intervals',
+      '100',
+      '--duration',
+      '4',
+      '--warmup',
+      '0',
+      '--no-baseline',
+    ]);
+    await cli.waitFor(/\[1\/1\] cell/, 60_000);
+    // This trial's log: the folder keeps the logs of the earlier tests.
+    const logDir = hosts.config.remus.logDir;
+    for (let i = 0; i < 150; i++) {
+      const logs = existsSync(logDir)
+        ? readdirSync(logDir)
+            .filter((f) => !earlier.has(f))
+            .map((f) => readFileSync(join(logDir, f), 'utf8'))
+        : [];
+      if (logs.some((text) => text.includes('All records processed'))) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return cli;
+  };
+  const guestOn = (host: 'primary' | 'backup') => domains(host).find((d) => d.name === GUEST)?.state;
+
+  it('end states the harness cannot make safe stop the run and say why; nothing else is destroyed', async () => {
+    // 1. xl list fails on the backup while Remus runs: which copies run cannot be told.
+    const cli = await startReplicating();
+    hosts.setFaults('backup', ['list-fails']);
+    let done = await cli.done;
+    expect(done.code, done.output).toBe(1);
+    expect(done.output).toMatch(
+      /cannot tell which copies of tinyh run \(primary: running, backup: unknown\): nothing was destroyed/,
+    );
+    expect(done.output).toMatch(/Stopping the run: the testbed is not safe for another trial/);
+    expect(guestOn('primary')).toBe('-b----');
+    hosts.setFaults('backup', []);
+    hosts.reset();
+
+    // 2. Split brain and the backup's copy cannot be destroyed: two copies, said so, run stopped.
+    writeFileSync(join(hosts.primaryState, 'version'), '4.20.0');
+    hosts.setFaults('primary', ['killed-at 4']);
+    hosts.setFaults('backup', ['destroy-fails']);
+    done = await run(['--workloads', 'cpu', '--intervals', '100', '--duration', '3', '--no-baseline']);
+    expect(done.code, done.output).toBe(1);
+    expect(done.output).toMatch(
+      /SPLIT BRAIN.*PROBLEM: xl destroy tinyh on the backup failed \(exit 1: .*devices_destroy failed\)/,
+    );
+    expect(done.output).toMatch(
+      /expected tinyh to run on the primary only, now: primary running, backup running/,
+    );
+    expect(done.output).toMatch(/Stopping the run/);
+    hosts.setFaults('primary', []);
+    hosts.setFaults('backup', []);
+    hosts.reset();
+
+    // 3. The primary's copy is left paused while the backup fails over: the backup's copy is the
+    // guest; the paused one goes, and the run stops (the guest must move back first).
+    hosts.setFaults('primary', ['paused-at 4']);
+    done = await run(['--workloads', 'cpu', '--intervals', '100', '--duration', '3', '--no-baseline']);
+    expect(done.code, done.output).toBe(1);
+    expect(done.output).toMatch(
+      /FAILOVER: the backup had promoted its copy of tinyh and the primary's is paused; destroyed the primary's copy/,
+    );
+    expect(guestOn('primary')).toBeUndefined();
+    expect(guestOn('backup')).toBe('-b----');
+    hosts.setFaults('primary', []);
+    hosts.reset();
+
+    // 4. The primary's copy is dying (not healthy) and the backup fails over: the same.
+    hosts.setFaults('primary', ['dying-at 4']);
+    done = await run(['--workloads', 'cpu', '--intervals', '100', '--duration', '3', '--no-baseline']);
+    expect(done.code, done.output).toBe(1);
+    expect(done.output).toMatch(
+      /the primary's is dying; destroyed the primary's copy and kept the backup's running/,
+    );
+    expect(guestOn('backup')).toBe('-b----');
+    hosts.setFaults('primary', []);
+  });
+
+  it('the SSH connection to the backup is lost mid-trial: the run stops and says what it could not see', async () => {
+    const cli = await startReplicating();
+    expect(hosts.backup.dropSessions()).toBeGreaterThan(0);
+    const done = await cli.done;
+    expect(done.code, done.output).toBe(1);
+    expect(done.output).toMatch(/the backup cannot be reached/);
+    expect(done.output).toMatch(
+      /a copy it promoted after the stream broke cannot be seen: check `xl list` on 127\.0\.0\.1/,
+    );
+    expect(guestOn('primary')).toBe('-b----');
+    // The harness was right not to trust the backup: its receiver lost the stream and failed over.
+    expect(guestOn('backup')).toBe('-b----');
+  });
+
+  it('an xl remus for the guest that the harness did not start is refused before anything starts', async () => {
+    // A stray replication stream, left by someone or something else (the stand-in with -b needs no backup).
+    const xl = spawn(join(hosts.standin, 'xl'), ['remus', '-F', '-b', '-i', '1000', GUEST, 'nowhere'], {
+      env: { ...process.env, XL_STANDIN_DIR: hosts.primaryState },
+      stdio: 'ignore',
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { code, output } = await run(['--workloads', 'cpu', '--intervals', '100', '--no-baseline']);
+      expect(code).toBe(2);
+      expect(output).toMatch(
+        /an xl remus for "tinyh" already runs there \(pid \d+: .*xl(\.mjs)? remus -F -b/,
+      );
+    } finally {
+      xl.kill('SIGKILL');
+    }
   });
 });

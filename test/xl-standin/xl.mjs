@@ -1,7 +1,7 @@
 /**
  * A stand-in for Xen's `xl` on test "dom0" hosts, following what the real xl prints
  * (Debian Xen 4.17.7 unless XL_STANDIN_VERSION says otherwise): the output shapes of `list`,
- * `list -l`, `info`, `domid`, `domname`, `destroy`, `help remus`; `remus` with the per-version
+ * `list -l`, `info`, `domid`, `domname`, `destroy`, `unpause`, `help remus`; `remus` with the per-version
  * option parsing, the transport handshake through `-s`, the start-up and per-checkpoint stderr
  * lines, the end states and exit codes; `migrate-receive -r` on the backup.
  *
@@ -15,6 +15,11 @@
  *   killed-at N          primary: xl remus is killed (SIGKILL) inside checkpoint N: split brain
  *   destroyed-at N       primary: the guest is destroyed at checkpoint N: clean failover
  *   failover-delay-ms N  backup: the failover comes N ms after the stream ended
+ *   no-failover          backup: after the stream ends the restore fails (no promoted copy)
+ *   paused-at N          primary: xl remus fails at checkpoint N leaving the guest paused (--p---)
+ *   dying-at N           primary: the guest starts dying at checkpoint N (--ps-d) and xl remus ends
+ *   list-fails           either host: `xl list` fails (exit 1)
+ *   destroy-fails        either host: `xl destroy` fails (exit 1)
  * Timing: XL_STANDIN_COPY_MS (initial copy, default 300), XL_STANDIN_SUSPEND_MS (per checkpoint,
  * default 15), XL_STANDIN_DIRTY (pages per epoch, default 450).
  * A real program, not a mock of the harness: it runs on the SSH test hosts and the harness only
@@ -356,6 +361,25 @@ async function remus(args) {
         'Failed to suspend domain at primary.',
       );
     }
+    if (f.get('paused-at') === epoch) {
+      update(dom.name, (d) => {
+        d.state = '--p---';
+      });
+      child?.stdin.end();
+      fail(
+        1,
+        `libxl: error: libxl_dom_suspend.c:659:domain_resume_done: Domain ${id}:xc_domain_resume failed: Invalid argument`,
+        'Remus: Backup failed? resuming domain at primary.',
+      );
+    }
+    if (f.get('dying-at') === epoch) {
+      update(dom.name, (d) => {
+        d.state = '--ps-d';
+      });
+      err('Remus: Primary domain has been destroyed.');
+      child?.stdin.end();
+      process.exit(0);
+    }
     update(dom.name, (d) => {
       d.state = '---ss-';
     });
@@ -455,6 +479,14 @@ async function migrateReceive(args) {
     err('migration target: Domain creation failed (code -3).');
     process.exit(1);
   }
+  if (faults().has('no-failover')) {
+    update(incoming, (d) => {
+      d.gone = true;
+    });
+    err('xc: error: Failed to read Record Header from stream (0 = Success): Internal error');
+    err('migration target: Domain creation failed (code -3).');
+    process.exit(1);
+  }
   // EOF after a complete checkpoint: fail over (the primary may still run: split brain). The real
   // backup notices the dead stream and plugs the vif only after seconds (15-25 s in the QEMU lab).
   const delayMs = Number(faults().get('failover-delay-ms') ?? 0);
@@ -476,6 +508,10 @@ const argv = process.argv.slice(2).filter((a) => !/^-[vtTf]+$/.test(a));
 const [command, ...args] = argv;
 switch (command) {
   case 'list': {
+    if (faults().has('list-fails')) {
+      err('libxl: error: libxl_domain.c:336:libxl_list_domain: getting domain info list: Permission denied');
+      process.exit(1);
+    }
     const long = args[0] === '-l';
     const names = long ? args.slice(1) : args;
     const chosen = names.length ? names.map((n) => findDomain(n) ?? invalid(n)) : domains();
@@ -531,12 +567,26 @@ switch (command) {
   case 'destroy': {
     const d = findDomain(args[0]);
     if (!d) invalid(args[0]);
+    if (faults().has('destroy-fails')) {
+      err(
+        `libxl: error: libxl_domain.c:1576:devices_destroy_cb: Domain ${d.domid}:libxl__devices_destroy failed`,
+      );
+      process.exit(1);
+    }
     if (d.domid === 0) {
       err('destroy failed (rc=-6)');
       process.exit(1);
     }
     update(d.name, (x) => {
       x.gone = true;
+    });
+    break;
+  }
+  case 'unpause': {
+    const d = findDomain(args[0]);
+    if (!d) invalid(args[0]);
+    update(d.name, (x) => {
+      x.state = '-b----';
     });
     break;
   }

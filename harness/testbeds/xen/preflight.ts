@@ -2,6 +2,8 @@ import type { XenConfig } from '../../config/schema.ts';
 import { UserError } from '../../errors.ts';
 import { shellQuote } from '../../remote/shell-quote.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
+import { copyState } from './copies.ts';
+import { xlRemusProcesses } from './dom0-processes.ts';
 import { NETBUF_CHECK_SCRIPT, parseNetbufCheck } from './netbuf-check.ts';
 import { parseXlInfo, parseXlList, remusOptions } from './xl-output.ts';
 
@@ -71,8 +73,19 @@ export async function preflight(
     problems.push(
       `${p}: the guest domain "${vm}" does not run there (\`xl list ${vm}\`: ${pList.stderr.trim()}). Start it, or fix testbed.xen.guest.domain.`,
     );
-  else if (guest.state[3] === 's')
-    problems.push(`${p}: the guest "${vm}" is suspended (${guest.state}); resume or recreate it first.`);
+  else if (copyState(guest) !== 'running')
+    problems.push(
+      `${p}: the guest "${vm}" is ${copyState(guest)} (${guest.state}); Remus protects a running guest: unpause, resume or recreate it first.`,
+    );
+  if (bList.exitCode !== 0)
+    problems.push(
+      `${b}: \`xl list\` failed (exit ${bList.exitCode}: ${bList.stderr.trim().split('\n').slice(-1)[0]}), so a copy of the guest there cannot be ruled out.`,
+    );
+  const others = await xlRemusProcesses(primary, vm).catch(() => []);
+  if (others.length)
+    problems.push(
+      `${p}: an xl remus for "${vm}" already runs there (${others.join('; ')}), left by an earlier run or started by someone else. Stop it (kill the transport ssh it runs: xl then resumes the guest at the primary) before starting.`,
+    );
   const copies = parseXlList(bList.stdout).filter((d) => d.name === vm || d.name === `${vm}--incoming`);
   for (const copy of copies) {
     problems.push(
