@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { InterruptedError } from '../harness/errors.ts';
+import { childEnv } from '../harness/util/child-env.ts';
 
 const CLIENT_MAIN = fileURLToPath(new URL('./client-main.ts', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -23,7 +24,14 @@ export async function runClientProcess<Output>(
   const result = await execa(
     'ip',
     ['netns', 'exec', netns, process.execPath, '--import', TSX_LOADER, CLIENT_MAIN, modulePath],
-    { input: JSON.stringify(input), cancelSignal: signal, forceKillAfterDelay: 2000, reject: false },
+    {
+      input: JSON.stringify(input),
+      cancelSignal: signal,
+      forceKillAfterDelay: 2000,
+      reject: false,
+      env: childEnv(),
+      extendEnv: false,
+    },
   );
   if (signal.aborted) throw new InterruptedError();
   if (result.exitCode !== 0) {

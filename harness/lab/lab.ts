@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -168,6 +168,8 @@ export async function labUp(log: (line: string) => void, signal?: AbortSignal): 
   await ensureTools(TOOLS, log);
   const dir = labDir();
   mkdirSync(dir, { recursive: true });
+  // The images hold root's SSH keys of both hosts (and the host keys): only root may read them.
+  chmodSync(dir, 0o700);
   const stampFile = join(dir, 'image.stamp');
   // Before any build: a lab of another folder holding the ports would make the boot fail late.
   for (const host of ['a', 'b'] as const) {

@@ -4,6 +4,7 @@ import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { UserError } from '../errors.ts';
+import { childEnv } from '../util/child-env.ts';
 import {
   checkHostKey,
   type HostKeyVerdict,
@@ -61,6 +62,7 @@ function connectThroughNetns(t: SshTarget & { netns: string }): {
 } {
   const child = spawn('ip', ['netns', 'exec', t.netns, process.execPath, TCP_PIPE, t.host, String(t.port)], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: childEnv(),
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -121,6 +121,8 @@ describe('Xen lab in a box: real xl remus through the xen testbed code', () => {
     // Says why when this machine cannot run the lab (not root, under 8 GB, no QEMU): a failure, not a skip.
     const up = await runCli(['lab', 'up']);
     if (up.code !== 0) throw new Error(`npm run lab -- up failed (exit ${up.code}):\n${up.output}`);
+    // The images hold both hosts' root keys: the lab folder is root's alone.
+    expect(statSync(labDir()).mode & 0o077).toBe(0);
   });
 
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -83,7 +84,8 @@ class MemoryWorkload implements Workload {
   async prepare(guest: Guest): Promise<void> {
     if (this.config.program !== 'dirtier') return;
     const binary = this.config.guestDirtier ?? (await buildCProgram(DIRTIER_SOURCE));
-    this.progressFile = join(tmpdir(), `remus-bench-dirtier-${process.pid}-${Date.now()}.progress`);
+    // A name no one can guess ahead: the dirtier creates it (O_EXCL) and refuses one that exists.
+    this.progressFile = join(tmpdir(), `remus-bench-dirtier-${randomBytes(12).toString('hex')}.progress`);
     const argv = [
       binary,
       String(this.config.workingSetMB),

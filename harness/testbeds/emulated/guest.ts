@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InterruptedError } from '../../errors.ts';
+import { childEnv } from '../../util/child-env.ts';
 import { timeoutDelay } from '../../util/delay.ts';
 import type {
   Endpoint,
@@ -155,10 +156,10 @@ export class EmulatedGuestSession implements GuestSession {
     }
     let controller: ControllerClient;
     try {
-      controller = await ControllerClient.start(options.priority.prefix, {
-        ...process.env,
-        [GUEST_ENV_MARKER]: `${options.label}:controller`,
-      });
+      controller = await ControllerClient.start(
+        options.priority.prefix,
+        childEnv({ [GUEST_ENV_MARKER]: `${options.label}:controller` }),
+      );
     } catch (error) {
       if (cgroupDir) await destroyCgroup(cgroupDir, freezer.kind as 'cgroup2' | 'cgroup1');
       throw error;
@@ -182,7 +183,7 @@ export class EmulatedGuestSession implements GuestSession {
     const child = spawn(full[0] as string, full.slice(1), {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, [GUEST_ENV_MARKER]: this.options.label },
+      env: childEnv({ [GUEST_ENV_MARKER]: this.options.label }),
     });
     const guestProcess = new EmulatedGuestProcess(child);
     this.processes.add(guestProcess);

@@ -29,8 +29,12 @@
 static volatile sig_atomic_t stop_requested;
 static void on_term(int sig) { (void)sig; stop_requested = 1; }
 
+/* Files this program writes are created, never reused: a guest running as root must not follow a
+   symlink or truncate a file someone placed at that name. */
+#define NEW_FILE (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
+
 static uint64_t *open_log(const char *path, size_t entries) {
-  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  int fd = open(path, O_RDWR | NEW_FILE, 0600);
   if (fd < 0) { perror(path); exit(2); }
   size_t bytes = 8 + entries * 4;
   if (ftruncate(fd, (off_t)bytes) != 0) { perror("ftruncate"); exit(2); }
@@ -86,6 +90,7 @@ int main(int argc, char **argv) {
 
   uint64_t written = 0, missed_ticks = 0, counter = 0;
   double start = now_s(), last_progress = start;
+  int progress_fd = -1;
   struct timespec tick; clock_gettime(CLOCK_MONOTONIC, &tick);
   while (!stop_requested && now_s() - start < seconds) {
     long batch = rate ? rate : 64;
@@ -105,8 +110,12 @@ int main(int argc, char **argv) {
       char line[128];
       int n = snprintf(line, sizeof line, "%.6f %llu %llu\n", last_progress - start, (unsigned long long)written,
                        (unsigned long long)missed_ticks);
-      int fd = open(progress_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) { if (write(fd, line, (size_t)n) < 0) {} close(fd); }
+      /* One file for the whole run, rewritten in place: the reader takes its first line. */
+      if (progress_fd < 0) {
+        progress_fd = open(progress_path, O_WRONLY | NEW_FILE, 0644);
+        if (progress_fd < 0) { perror(progress_path); exit(2); }
+      }
+      if (pwrite(progress_fd, line, (size_t)n, 0) < 0 || ftruncate(progress_fd, n) != 0) {}
     }
     if (rate) {
       tick.tv_nsec += 1000000;

@@ -1,9 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { timeoutDelay } from '../../../util/delay.ts';
 import { PROJECT_ROOT } from '../../../version.ts';
-import { type EpochDescription, encodeHeader, type ReplicaDigest } from './backup-protocol.ts';
+import { type EpochDescription, encodeHeader, type ReplicaDigest, TOKEN_BYTES } from './backup-protocol.ts';
 
 const BACKUP_SCRIPT = fileURLToPath(new URL('./backup-main.ts', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -37,6 +38,8 @@ export class BackupLink {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const link = new BackupLink(child);
+    const token = randomBytes(TOKEN_BYTES);
+    child.send({ type: 'token', token: token.toString('hex') });
     const port = await Promise.race([
       new Promise<number>((resolve, reject) => {
         child.on('message', (m: { ready?: boolean; port?: number }) => m.ready && resolve(m.port as number));
@@ -53,12 +56,17 @@ export class BackupLink {
       socket.once('error', reject);
     });
     socket.setNoDelay(true);
+    socket.write(token);
     socket.on('data', (chunk) => link.onAck(chunk));
     socket.on('error', (error) => link.fail(new Error(`link to the backup: ${error.message}`)));
     socket.on('close', () => link.fail(new Error('the backup closed the link')));
     link.socket = socket;
+    link.port = port;
     return link;
   }
+
+  /** The backup's loopback port (tests: a stranger connecting there must be refused). */
+  port = 0;
 
   get pid(): number {
     return this.child.pid ?? 0;

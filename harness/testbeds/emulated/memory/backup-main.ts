@@ -3,14 +3,16 @@
  * memory. It applies each epoch's ranges as they stream in and acknowledges the epoch once it is
  * applied in full; the primary releases that epoch's output only then (Remus's output commit).
  */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import {
   type BackupRequest,
   type EpochDescription,
   HEADER_BYTES,
+  LIMITS,
   MAGIC,
   type ReplicaDigest,
+  TOKEN_BYTES,
 } from './backup-protocol.ts';
 import { ProcessReplica } from './replica.ts';
 
@@ -60,6 +62,12 @@ class EpochStream {
     this.descriptionBytes = b.readUInt32LE(8);
     this.rangeCount = b.readUInt32LE(12);
     this.payloadLeft = b.readDoubleLE(16);
+    if (this.descriptionBytes > LIMITS.descriptionBytes || this.rangeCount > LIMITS.rangeCount)
+      throw new Error(
+        `backup: bad frame (description ${this.descriptionBytes} bytes, ${this.rangeCount} ranges: over the limits)`,
+      );
+    if (!Number.isSafeInteger(this.payloadLeft) || this.payloadLeft < 0)
+      throw new Error(`backup: bad frame (payload ${this.payloadLeft})`);
     this.state = 'tables';
   }
 
@@ -75,12 +83,20 @@ class EpochStream {
       replicas.set(delta.pid, replica);
       if (delta.layout) {
         const regions = [];
+        let total = 0;
         for (let i = 0; i < delta.layout.length; i += 2) {
-          regions.push({ start: delta.layout[i] as number, end: delta.layout[i + 1] as number });
+          const start = delta.layout[i] as number;
+          const end = delta.layout[i + 1] as number;
+          if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start)
+            throw new Error(`backup: bad layout of process ${delta.pid} (region ${start}-${end})`);
+          if (end - start > LIMITS.regionBytes || (total += end - start) > LIMITS.processBytes)
+            throw new Error(`backup: layout of process ${delta.pid} over the size limits`);
+          regions.push({ start, end });
         }
         replica.setLayout(regions);
       }
       for (let i = 0; i < delta.ranges; i++, r++) {
+        if (r >= this.rangeCount) throw new Error('backup: bad frame (more ranges described than sent)');
         const start = ranges[r * 2] as number;
         const view = replica.view(start, (ranges[r * 2 + 1] as number) - start);
         if (!view)
@@ -90,6 +106,9 @@ class EpochStream {
         this.targets.push(view);
       }
     }
+    const announced = this.targets.reduce((sum, view) => sum + view.length, 0);
+    if (announced !== this.payloadLeft)
+      throw new Error(`backup: bad frame (payload ${this.payloadLeft} bytes, ranges ${announced})`);
     this.target = 0;
     this.targetOffset = 0;
     this.state = 'payload';
@@ -149,24 +168,48 @@ function answer(request: BackupRequest): unknown {
   }
 }
 
+/** The link's token, from the primary over IPC; and whether a connection has presented it. */
+let token: Buffer | null = null;
+let linked = false;
+
 const server = createServer((socket) => {
   socket.setNoDelay(true);
+  socket.on('error', () => {});
   const stream = new EpochStream(socket);
+  let proof = Buffer.alloc(0);
+  let authenticated = false;
   socket.on('data', (chunk) => {
+    let data = chunk;
+    if (!authenticated) {
+      proof = Buffer.concat([proof, chunk]);
+      if (proof.length < TOKEN_BYTES) return;
+      const offered = proof.subarray(0, TOKEN_BYTES);
+      if (!token || linked || !timingSafeEqual(offered, token)) {
+        process.stderr.write('backup: refused a connection without the link token\n');
+        socket.destroy();
+        return;
+      }
+      authenticated = true;
+      linked = true;
+      data = proof.subarray(TOKEN_BYTES);
+    }
     try {
-      stream.push(chunk);
+      stream.push(data);
     } catch (error) {
       process.stderr.write(`${(error as Error).message}\n`);
       socket.destroy();
     }
   });
-  socket.on('error', () => {});
 });
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.send?.({ ready: true, port: typeof address === 'object' && address ? address.port : 0 });
-});
-process.on('message', (request: BackupRequest) => {
+process.on('message', (request: BackupRequest | { type: 'token'; token: string }) => {
+  if (request.type === 'token') {
+    token = Buffer.from(request.token, 'hex');
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      process.send?.({ ready: true, port: typeof address === 'object' && address ? address.port : 0 });
+    });
+    return;
+  }
   process.send?.({ id: request.id, result: answer(request) });
 });
 process.on('disconnect', () => process.exit(0));

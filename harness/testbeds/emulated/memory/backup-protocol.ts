@@ -8,7 +8,21 @@
  *
  * and the backup's acknowledgement, sent once the whole epoch is applied: 4 bytes, the epoch (u32).
  * All little-endian. Addresses are below 2^47, so f64 holds them exactly.
+ *
+ * Any local process can connect to a loopback port, so a connection first sends the link's token
+ * (TOKEN_BYTES random bytes the primary gave the backup over its IPC channel); the backup takes one
+ * such connection and closes every other one. Every size read from the stream is bounded before
+ * anything is allocated.
  */
+export const TOKEN_BYTES = 32;
+/** Bounds on what one epoch may announce: far above any real epoch, far below harm. */
+export const LIMITS = {
+  descriptionBytes: 64 * 2 ** 20,
+  rangeCount: 2 ** 24,
+  /** Writable memory of one replicated process (one region is one Buffer). */
+  regionBytes: 2 ** 32 - 1,
+  processBytes: 64 * 2 ** 30,
+};
 export const MAGIC = 0x52424550; // "RBEP"
 export const HEADER_BYTES = 24;
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { type Libc, NR, PTRACE, UFFD_FLAGS, WALL } from './libc.ts';
 
 /** user_regs_struct on x86-64: 27 u64; the indices used here. */
@@ -10,6 +10,16 @@ const RIP = 16;
 /** `syscall; int3`: run one system call, then stop with SIGTRAP. */
 const SYSCALL_TRAP = Buffer.from([0x0f, 0x05, 0xcc]);
 const SIGTRAP = 5;
+
+/** Field 22 of /proc/PID/stat: when the process started (clock ticks since boot); '' if gone. */
+export function processStartTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
 
 function threadsOf(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).map(Number);
@@ -109,10 +119,16 @@ class SyscallInjector {
  * there), duplicates it into this process with pidfd_getfd, and closes the guest's copy. Returns the
  * fd, now ours; every later uffd ioctl acts on the guest's mm. Stops the guest for about 1 ms.
  */
-export function stealUserfaultfd(c: Libc, pid: number): number {
+export function stealUserfaultfd(c: Libc, pid: number, startTime: string): number {
   let seized: number[] = [];
   let injector: SyscallInjector | null = null;
+  // A pidfd first: while it is open the pid cannot be reused, so the process checked here (by its
+  // start time, recorded when the guest's process was first seen) is the one seized below.
+  const pidfd = c.syscall3(NR.pidfdOpen, pid, 0, 0);
+  if (pidfd < 0) throw new Error(`pidfd_open(${pid}) failed (errno ${c.errno()}): the process exited`);
   try {
+    if (processStartTime(pid) !== startTime)
+      throw new Error(`process ${pid} is no longer the guest's (it exited and the pid was reused)`);
     seized = seizeAll(c, pid);
     if (!seized.includes(pid)) throw new Error(`process ${pid} exited`);
     injector = new SyscallInjector(c, pid);
@@ -124,15 +140,9 @@ export function stealUserfaultfd(c: Libc, pid: number): number {
       );
     }
     try {
-      const pidfd = c.syscall3(NR.pidfdOpen, pid, 0, 0);
-      if (pidfd < 0) throw new Error(`pidfd_open(${pid}) failed (errno ${c.errno()})`);
-      try {
-        const ours = c.syscall3(NR.pidfdGetfd, pidfd, guestFd, 0);
-        if (ours < 0) throw new Error(`pidfd_getfd(${pid}, ${guestFd}) failed (errno ${c.errno()})`);
-        return ours;
-      } finally {
-        closeSync(pidfd);
-      }
+      const ours = c.syscall3(NR.pidfdGetfd, pidfd, guestFd, 0);
+      if (ours < 0) throw new Error(`pidfd_getfd(${pid}, ${guestFd}) failed (errno ${c.errno()})`);
+      return ours;
     } finally {
       injector.call(NR.close, BigInt(guestFd));
     }
@@ -141,6 +151,7 @@ export function stealUserfaultfd(c: Libc, pid: number): number {
       injector?.restore();
     } finally {
       for (const tid of seized) c.ptrace(PTRACE.DETACH, tid, 0n, null);
+      closeSync(pidfd);
     }
   }
 }

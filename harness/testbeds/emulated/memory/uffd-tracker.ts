@@ -1,5 +1,5 @@
 import { closeSync } from 'node:fs';
-import { stealUserfaultfd } from './inject.ts';
+import { processStartTime, stealUserfaultfd } from './inject.ts';
 import {
   IOCTL,
   type Libc,
@@ -52,15 +52,20 @@ class UffdProcessTracker implements ProcessTracker {
   /** Regions the kernel refused to register: their populated pages are copied at every checkpoint. */
   private unregistered: Region[] = [];
 
+  /** The guest process's start time when it was handed over: a reused pid does not match it. */
+  private readonly startTime: string;
+
   constructor(
     private readonly c: Libc,
     private readonly b: ScanBuffers,
     private readonly pid: number,
-  ) {}
+  ) {
+    this.startTime = processStartTime(pid);
+  }
 
   attach(regions: readonly Region[]): void {
     this.close();
-    this.ufd = stealUserfaultfd(this.c, this.pid);
+    this.ufd = stealUserfaultfd(this.c, this.pid, this.startTime);
     const api = Buffer.alloc(24);
     const apiWords = new BigUint64Array(api.buffer, api.byteOffset, 3);
     apiWords[0] = BigInt(UFFD_API);
