@@ -89,7 +89,8 @@ class EpochStream {
           const end = delta.layout[i + 1] as number;
           if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start)
             throw new Error(`backup: bad layout of process ${delta.pid} (region ${start}-${end})`);
-          if (end - start > LIMITS.regionBytes || (total += end - start) > LIMITS.processBytes)
+          total += end - start;
+          if (end - start > LIMITS.regionBytes || total > LIMITS.processBytes)
             throw new Error(`backup: layout of process ${delta.pid} over the size limits`);
           regions.push({ start, end });
         }
