@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.ts';
+import { startNpmRun } from '../helpers/process-group.ts';
 import { SSHD } from '../helpers/sshd.ts';
 import { GUEST, startXenTestHosts, type XenTestHosts } from '../helpers/xen-hosts.ts';
 
@@ -403,5 +404,45 @@ describe.skipIf(!canRun)('Xen testbed over SSH with the xl stand-in', { timeout:
     } finally {
       xl.kill('SIGKILL');
     }
+  });
+  it('Ctrl-C to the process group during the initial copy stops at once (not after readyTimeoutS); both hosts clean', async () => {
+    hosts.setFaults('primary', ['copy-ms 120000']);
+    const logDir = hosts.config.remus.logDir;
+    const earlier = new Set(existsSync(logDir) ? readdirSync(logDir) : []);
+    const run = startNpmRun('experiment', [
+      '--config',
+      writeConfig(),
+      '--results',
+      join(scratch, 'results'),
+      '--trials',
+      '1',
+      '--workloads',
+      'cpu',
+      '--intervals',
+      '100',
+      '--duration',
+      '3',
+      '--warmup',
+      '0',
+      '--no-baseline',
+    ]);
+    await run.waitFor(/\[1\/1\] cell/, 60_000);
+    for (let i = 0; i < 100; i++) {
+      const copying = (existsSync(logDir) ? readdirSync(logDir) : [])
+        .filter((f) => !earlier.has(f))
+        .some((f) => readFileSync(join(logDir, f), 'utf8').includes('Frames iteration'));
+      if (copying) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const began = performance.now();
+    run.killGroup('SIGINT');
+    await run.allGone(90_000);
+    // Without the abort the wait would last until readyTimeoutS (30 s here) and then clean up.
+    expect(performance.now() - began).toBeLessThan(hosts.config.readyTimeoutS * 1000);
+    expect(run.output()).toMatch(
+      /interrupted while waiting for the first checkpoint|Interrupted\. Finished trials/,
+    );
+    expect(run.output()).toMatch(/--resume /);
+    expectCleanHosts();
   });
 });

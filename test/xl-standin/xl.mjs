@@ -18,6 +18,7 @@
  *   no-failover          backup: after the stream ends the restore fails (no promoted copy)
  *   paused-at N          primary: xl remus fails at checkpoint N leaving the guest paused (--p---)
  *   dying-at N           primary: the guest starts dying at checkpoint N (--ps-d) and xl remus ends
+ *   copy-ms N            primary: the initial copy takes N ms (overrides XL_STANDIN_COPY_MS)
  *   list-fails           either host: `xl list` fails (exit 1)
  *   destroy-fails        either host: `xl destroy` fails (exit 1)
  * Timing: XL_STANDIN_COPY_MS (initial copy, default 300), XL_STANDIN_SUSPEND_MS (per checkpoint,
@@ -330,8 +331,17 @@ async function remus(args) {
   await send(`HEADER ${dom.name} ${dom.memMiB}`);
   err(`xc: info: Saving domain ${id}, type x86 HVM`);
   const frames = 1044480;
+  const copyMs = f.get('copy-ms') ?? COPY_MS;
   for (let p = 5; p <= 100; p += 5) {
-    await sleep(COPY_MS / 20);
+    await sleep(copyMs / 20);
+    // The stream breaks during the initial copy: the save helper gets EPIPE at once, as with real xl.
+    if (transportGone) {
+      fail(
+        1,
+        `libxl: error: libxl_exec.c:127:libxl_report_child_exitstatus: domain ${id} save/restore helper [${process.pid + 1}] died due to fatal signal Broken pipe`,
+        'Remus: Backup failed? resuming domain at primary.',
+      );
+    }
     progress('Frames iteration 0', Math.round((frames * p) / 100), frames);
   }
   const backupFailed = (...extra) => {

@@ -57,9 +57,17 @@ export class XenGuestSession implements GuestSession {
     return runRemote(this.guestHost, argv, options);
   }
 
-  async protect(intervalMs: number): Promise<Protection> {
+  /** Starts Remus; `signal` (Ctrl-C) ends the wait for the first checkpoint, with the usual cleanup. */
+  async protect(intervalMs: number, signal?: AbortSignal): Promise<Protection> {
     if (this.protection) throw new Error('the guest is already protected');
-    const session = await RemusSession.start(this.config, this.primary, this.backup, this.label, intervalMs);
+    const session = await RemusSession.start(
+      this.config,
+      this.primary,
+      this.backup,
+      this.label,
+      intervalMs,
+      signal,
+    );
     this.protection = session;
     return {
       stop: async () => {

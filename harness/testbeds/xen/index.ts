@@ -67,7 +67,7 @@ export class XenTestbed implements Testbed {
     };
   }
 
-  async startGuest(options: { label: string }): Promise<GuestSession> {
+  async startGuest(options: { label: string; signal?: AbortSignal }): Promise<GuestSession> {
     if (!this.hosts) await this.probe();
     const { primary, backup } = this.hosts as { primary: RemoteHost; backup: RemoteHost };
     const label = `${options.label}-${++this.sessions}`;
@@ -75,7 +75,7 @@ export class XenTestbed implements Testbed {
     this.live.add(session);
     return {
       guest: session.guest,
-      protect: (intervalMs) => session.protect(intervalMs),
+      protect: (intervalMs) => session.protect(intervalMs, options.signal),
       stop: async () => {
         try {
           await session.stop();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../../../analysis/stats.ts';
 import type { XenConfig } from '../../config/schema.ts';
-import { errorMessage, TestbedUnsafeError } from '../../errors.ts';
+import { errorMessage, InterruptedError, TestbedUnsafeError } from '../../errors.ts';
 import { commandLine, shellQuote } from '../../remote/shell-quote.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
 import type { CheckpointSummary, Protection, ProtectionReport } from '../types.ts';
@@ -51,6 +51,7 @@ export class RemusSession implements Protection {
     backup: RemoteHost,
     label: string,
     intervalMs: number,
+    signal?: AbortSignal,
   ): Promise<RemusSession> {
     const began = performance.now();
     const vm = config.guest.domain;
@@ -99,11 +100,12 @@ export class RemusSession implements Protection {
     try {
       if (startProblem)
         throw new Error(`primary dom0: ${startProblem}, but it did start (wrapper pid ${wrapperPid})`);
-      await session.waitReady();
+      await session.waitReady(signal);
     } catch (error) {
       const cleanup = await session.cleanUp();
       const message = `${(error as Error).message}${cleanup.done.length ? ` Cleanup: ${cleanup.done.join('; ')}.` : ''}`;
-      throw cleanup.unsafe ? new TestbedUnsafeError(message) : new Error(message);
+      if (cleanup.unsafe) throw new TestbedUnsafeError(message);
+      throw error instanceof InterruptedError ? new InterruptedError(message) : new Error(message);
     }
     session.startMs = performance.now() - began;
     return session;
@@ -132,9 +134,11 @@ export class RemusSession implements Protection {
   }
 
   /** Until the first checkpoint is acknowledged (the initial copy is done), or xl remus ends. */
-  private async waitReady(): Promise<void> {
+  private async waitReady(signal?: AbortSignal): Promise<void> {
     const deadline = performance.now() + this.config.readyTimeoutS * 1000;
     for (;;) {
+      // Ctrl-C during the initial copy (minutes on a large guest): stop now, not after it.
+      if (signal?.aborted) throw new InterruptedError('interrupted while waiting for the first checkpoint');
       const { log, ended, exitCode: exit } = await this.state();
       const progress = remusProgress(log);
       if (progress.checkpoints > 0) {
