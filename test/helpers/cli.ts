@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CGROUP_PREFIX, findCgroupMounts } from '../../harness/testbeds/emulated/cgroup.ts';
 import { GUEST_ENV_MARKER } from '../../harness/testbeds/emulated/guest.ts';
 import { PROJECT_ROOT } from '../../harness/version.ts';
+import { watchOutput } from './output-watcher.ts';
 
 export interface CliRun {
   child: ChildProcess;
@@ -24,34 +25,11 @@ export function startCli(
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
   });
-  let text = '';
-  const listeners = new Set<() => void>();
-  const onData = (data: Buffer) => {
-    text += data.toString();
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  const { output, waitFor } = watchOutput(child);
   const done = new Promise<{ code: number | null; output: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, output: text })),
+    child.on('close', (code) => resolve({ code, output: output() })),
   );
-  const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (pattern.test(text)) {
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      const timer = setTimeout(() => {
-        listeners.delete(check);
-        reject(new Error(`timed out waiting for ${pattern}; output so far:\n${text}`));
-      }, timeoutMs);
-      listeners.add(check);
-      check();
-    });
-  return { child, output: () => text, waitFor, done };
+  return { child, output, waitFor, done };
 }
 
 export async function runCli(

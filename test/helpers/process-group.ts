@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PROJECT_ROOT } from '../../harness/version.ts';
+import { watchOutput } from './output-watcher.ts';
 
 /**
  * `npm run <script> -- <args>` started as users start it, so that signals reach it as users send
@@ -89,14 +90,7 @@ export function startNpmRun(
         detached: true,
       });
   const sid = child.pid as number;
-  let text = '';
-  const listeners = new Set<() => void>();
-  const onData = (data: Buffer) => {
-    text += data.toString();
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  const { output, waitFor: waitForText } = watchOutput(child);
   child.stdin?.on('error', () => {});
   let harness: number | null = null;
   const harnessPid = () => {
@@ -107,23 +101,10 @@ export function startNpmRun(
         .find((pid) => cmdline(pid).includes('harness/cli.ts') && descendsFrom(pid, sid)) ?? null;
     return harness;
   };
-  const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (pattern.test(text)) {
-          listeners.delete(check);
-          clearTimeout(timer);
-          harnessPid();
-          resolve();
-        }
-      };
-      const timer = setTimeout(() => {
-        listeners.delete(check);
-        reject(new Error(`timed out waiting for ${pattern}; output so far:\n${text}`));
-      }, timeoutMs);
-      listeners.add(check);
-      check();
-    });
+  const waitFor = async (pattern: RegExp, timeoutMs = 60_000) => {
+    await waitForText(pattern, timeoutMs);
+    harnessPid();
+  };
   // The terminal's session is script's child's: every process whose controlling terminal it is.
   const sessions = () => {
     const own = new Set([sid]);
@@ -150,13 +131,13 @@ export function startNpmRun(
       `processes still running ${timeoutMs / 1000} s after the signal: ${knownSessions
         .flatMap(sessionPids)
         .map((p) => `${p} ${cmdline(p)}`)
-        .join('; ')}\n${text}`,
+        .join('; ')}\n${output()}`,
     );
   };
   return {
     child,
     sid,
-    output: () => text,
+    output,
     waitFor,
     killGroup: (signal) => {
       knownSessions = [...new Set([...knownSessions, ...sessions()])];
