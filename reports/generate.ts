@@ -27,6 +27,7 @@ export async function reportRun(
   runDir: string,
   flags: ReportFlags,
   log: (line: string) => void,
+  skipRest?: AbortSignal,
 ): Promise<number> {
   const data = loadRun(runDir);
   for (const warning of data.warnings) log(`Warning: ${warning}`);
@@ -42,9 +43,13 @@ export async function reportRun(
   const outDir = resolve(flags.out ?? runDir);
   mkdirSync(outDir, { recursive: true });
   const reporters = FILE_REPORTERS.filter((r) => flags.pdf !== false || r.format !== 'pdf');
-  const { written, failed } = await writeReports(analysis, outDir, reporters);
+  const { written, failed, skipped } = await writeReports(analysis, outDir, reporters, skipRest);
   log('');
-  log(`Reports: ${written.join(', ')}`);
+  log(`Reports: ${written.join(', ') || 'none'}`);
+  if (skipped.length)
+    log(
+      `Skipped (a second stop signal): ${skipped.join(', ')}. Write them with:\n  npm run report -- ${runDir}`,
+    );
   for (const f of failed) {
     log(`The ${f.format} report could not be written: ${f.error}`);
     if (f.format === 'pdf') log('  (the PDF needs node-canvas: run `npm run setup` as root, then `npm ci`)');

@@ -16,15 +16,22 @@ export async function writeReports(
   analysis: RunAnalysis,
   outDir: string,
   reporters: readonly Reporter[] = FILE_REPORTERS,
-): Promise<{ written: string[]; failed: { format: string; error: string }[] }> {
+  /** Aborted: the formats not yet started are skipped (the user would rather not wait). */
+  skipRest?: AbortSignal,
+): Promise<{ written: string[]; failed: { format: string; error: string }[]; skipped: string[] }> {
   const written: string[] = [];
   const failed: { format: string; error: string }[] = [];
+  const skipped: string[] = [];
   for (const reporter of reporters) {
+    if (skipRest?.aborted) {
+      skipped.push(reporter.format);
+      continue;
+    }
     try {
       written.push(...(await reporter.write(analysis, outDir)));
     } catch (error) {
       failed.push({ format: reporter.format, error: errorMessage(error) });
     }
   }
-  return { written, failed };
+  return { written, failed, skipped };
 }

@@ -3,12 +3,15 @@ import { installInterruptHandler } from '../run/interrupt.ts';
 
 /**
  * `npm run lab -- up | status | down`. Ctrl-C, SIGTERM or SIGHUP during `up` stops the QEMUs it
- * started (a second signal does not cut that short).
+ * started (a second signal does not cut that short; a third leaves them running).
  */
 export async function labCommand(action: string, log: (line: string) => void): Promise<number> {
   switch (action) {
     case 'up': {
-      const interrupt = installInterruptHandler(log, 'stopping what lab up started');
+      const interrupt = installInterruptHandler(log, {
+        stopping: 'stopping what lab up started',
+        leaving: () => 'the QEMUs it started may still run; `npm run lab -- down` stops them.',
+      });
       try {
         await labUp(log, interrupt.signal);
         return interrupt.received() ? 130 : 0;

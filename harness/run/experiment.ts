@@ -31,7 +31,7 @@ import {
 import { createTestbed } from '../testbeds/registry.ts';
 import type { TestbedFacts } from '../testbeds/types.ts';
 import { HARNESS_VERSION } from '../version.ts';
-import { installInterruptHandler } from './interrupt.ts';
+import { installInterruptHandler, RUN_TEXTS } from './interrupt.ts';
 import { protectionMeasurements } from './protection-rows.ts';
 import { runTrial, type TrialOutcome } from './trial.ts';
 
@@ -113,8 +113,11 @@ export async function runExperiment({
     releaseResults();
     throw error;
   }
-  const interrupt = installInterruptHandler(log);
+  // Filled in as the run gets under way: what a third stop signal leaves behind.
+  let leftRunning = () => RUN_TEXTS.leaving();
+  const interrupt = installInterruptHandler(log, { ...RUN_TEXTS, leaving: () => leftRunning() });
   const testbed = createTestbed(config, { log, signal: interrupt.signal });
+  leftRunning = () => testbed.leftRunning();
   try {
     const facts = await testbed.probe();
     const host = await collectHostFacts();
@@ -159,6 +162,9 @@ export async function runExperiment({
         sessions: [session],
       };
     }
+    const runDir = paths.dir;
+    leftRunning = () =>
+      `${testbed.leftRunning()}\nFinished trials are on disk. Resume with:\n  npm run experiment -- --resume ${runDir}`;
     writeManifest(paths.manifest, manifest);
     logFile = join(paths.dir, 'run.log');
     log(`${resume ? 'Resumed' : 'Started'} by pid ${process.pid}: ${process.argv.slice(2).join(' ')}`);
@@ -331,14 +337,23 @@ export async function runExperiment({
     // Interrupted: say how to resume before the reports, which take seconds on a large run and may
     // be cut short by a supervisor's final SIGKILL; everything they need is already on disk.
     const resumeLine = `Interrupted. Finished trials are on disk. Resume with:\n  npm run experiment -- --resume ${paths.dir}`;
-    if (interrupt.received()) log(`${resumeLine}\nWriting the reports of the finished trials.`);
-    const reportFailed = await reportRun(paths.dir, { history: config.results }, log);
+    // A second stop signal skips the reports (all of them, or those not yet started): the console
+    // says how to write them later.
+    let reportStatus = 0;
+    if (interrupt.hurry.aborted) {
+      log(
+        `${resumeLine}\nReports skipped (a second stop signal). Write them with:\n  npm run report -- ${paths.dir}`,
+      );
+    } else {
+      if (interrupt.received()) log(`${resumeLine}\nWriting the reports of the finished trials.`);
+      reportStatus = await reportRun(paths.dir, { history: config.results }, log, interrupt.hurry);
+    }
     log(`Results: ${paths.dir} (manifest.json, samples.jsonl, state.json, artifacts/, reports)`);
     if (interrupt.received()) {
       log(resumeLine);
       return 130;
     }
-    if (failures > 0 || reportFailed) {
+    if (failures > 0 || reportStatus !== 0) {
       log(
         `${failures} trial(s) failed (reasons in state.json). Rerun them with:\n  npm run experiment -- --resume ${paths.dir}`,
       );

@@ -170,4 +170,9 @@ export interface Testbed {
   startGuest(options: { label: string; signal?: AbortSignal }): Promise<GuestSession>;
   /** Idempotent: releases everything the testbed created. */
   dispose(): Promise<void>;
+  /**
+   * Said when the harness leaves without its cleanup (a third stop signal): what of this testbed
+   * may still be running, and what to do about it.
+   */
+  leftRunning(): string;
 }

@@ -40,7 +40,12 @@ async function startAndReachSecondTrial(terminal: boolean): Promise<{ run: NpmRu
 }
 
 /** What every stop must leave: nothing running, state consistent, the resume line, and a resume that completes. */
-async function expectStoppedCleanlyAndResumable(run: NpmRun, results: string, consoleSeesTheEnd: boolean) {
+async function expectStoppedCleanlyAndResumable(
+  run: NpmRun,
+  results: string,
+  consoleSeesTheEnd: boolean,
+  reportsWritten = true,
+) {
   const harness = run.harnessPid();
   expect(harness).not.toBeNull();
   await run.allGone();
@@ -50,8 +55,10 @@ async function expectStoppedCleanlyAndResumable(run: NpmRun, results: string, co
   expect(runLog).toContain(resumeLine);
   if (consoleSeesTheEnd) expect(run.output()).toContain(resumeLine);
   // The reports of the finished trials were written before the harness exited.
-  expect(existsSync(join(dir, 'report.html'))).toBe(true);
-  expect(existsSync(join(dir, 'report.pdf'))).toBe(true);
+  if (reportsWritten) {
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+    expect(existsSync(join(dir, 'report.pdf'))).toBe(true);
+  }
   expect(leftoverGuestProcesses()).toEqual([]);
   expect(leftoverCgroups(harness as number)).toEqual([]);
   const states = trialStates(dir);
@@ -113,6 +120,49 @@ describe('stop signals as users send them (npm, its shell and the harness togeth
     const { run, results } = await startAndReachSecondTrial(true);
     run.hangUp();
     await expectStoppedCleanlyAndResumable(run, results, false);
+  });
+
+  it('a second stop signal: the reports are skipped (the console says how to write them), the cleanup is the same', async () => {
+    const { run, results } = await startAndReachSecondTrial(false);
+    // An operator's Ctrl-C (to the group, no terminal), then a supervisor's stop before the cleanup
+    // is done: two signals. (The same signal twice within a few hundred ms counts once: npm relays it.)
+    run.killGroup('SIGINT');
+    run.killGroup('SIGTERM');
+    await run.allGone();
+    const dir = runDirOf(results);
+    expect(run.output()).toMatch(/SIGTERM again: skipping the reports; still stopping the trial in flight/);
+    expect(run.output()).toContain(`Write them with:\n  npm run report -- ${dir}`);
+    expect(existsSync(join(dir, 'report.pdf'))).toBe(false);
+    // Written later, they are complete.
+    const reported = await runCli(['report', dir]);
+    expect(reported.code, reported.output).toBe(0);
+    expect(readFileSync(join(dir, 'report.pdf')).subarray(-8).toString()).toMatch(/%%EOF/);
+    await expectStoppedCleanlyAndResumable(run, results, true, false);
+  });
+
+  it('three stop signals: leaves at once, says what may be left running; the next start cleans up, resume completes', async () => {
+    const { run, results } = await startAndReachSecondTrial(false);
+    const harness = run.harnessPid();
+    // A supervisor's stop, an operator's Ctrl-C and a hangup, in quick succession: three signals.
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      run.killGroup(signal);
+      await sleep(50);
+    }
+    const seconds = await run.allGone();
+    expect(seconds).toBeLessThan(10);
+    const dir = runDirOf(results);
+    const said = readFileSync(join(dir, 'run.log'), 'utf8');
+    expect(said).toMatch(/SIGHUP a third time: leaving now, without finishing the cleanup: /);
+    expect(said).toContain("the harness's next start on this host removes them");
+    expect(said).toMatch(/Resume with:\n.* {2}npm run experiment -- --resume /);
+    expect(said).toContain(`npm run experiment -- --resume ${dir}`);
+    expect(existsSync(join(dir, 'report.pdf'))).toBe(false);
+    const resumed = await runCli(['experiment', '--resume', dir]);
+    expect(resumed.code, resumed.output).toBe(0);
+    expect(trialStates(dir).every((t) => t.status === 'done')).toBe(true);
+    expect(new Set(readSamples(join(dir, 'samples.jsonl')).rows.map((r) => r.trialId)).size).toBe(TRIALS);
+    expect(leftoverCgroups(harness as number)).toEqual([]);
+    expect(leftoverGuestProcesses()).toEqual([]);
   });
 
   it('a crash (SIGKILL to the whole group), then --resume latest at once: not refused, completes', async () => {

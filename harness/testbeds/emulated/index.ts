@@ -2,7 +2,7 @@ import type { EmulatedConfig } from '../../config/schema.ts';
 import type { GuestSession, Testbed, TestbedFacts } from '../types.ts';
 import { findCgroupMounts, sweepStaleCgroups } from './cgroup.ts';
 import { chooseFreezer, type FreezerChoice } from './freezer-choice.ts';
-import { EmulatedGuestSession } from './guest.ts';
+import { EmulatedGuestSession, GUEST_ENV_MARKER } from './guest.ts';
 import {
   COPY_DESCRIPTIONS,
   chooseMemoryMechanisms,
@@ -117,5 +117,14 @@ export class EmulatedTestbed implements Testbed {
 
   async dispose(): Promise<void> {
     await Promise.allSettled([...this.live].map((s) => s.stop()));
+  }
+
+  leftRunning(): string {
+    if (this.live.size === 0) return 'no guest was running.';
+    return (
+      "the guest's processes, its checkpoint controller and its cgroup, possibly frozen; the " +
+      "harness's next start on this host removes them (or kill the processes whose environment " +
+      `has ${GUEST_ENV_MARKER}).`
+    );
   }
 }

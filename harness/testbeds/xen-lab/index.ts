@@ -94,4 +94,8 @@ export class XenLabTestbed implements Testbed {
   dispose(): Promise<void> {
     return this.xen.dispose();
   }
+
+  leftRunning(): string {
+    return this.xen.leftRunning();
+  }
 }

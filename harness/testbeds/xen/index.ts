@@ -92,4 +92,13 @@ export class XenTestbed implements Testbed {
     this.hosts?.backup.close();
     this.hosts = null;
   }
+
+  leftRunning(): string {
+    if (this.live.size === 0) return 'no Remus session was open.';
+    return (
+      `\`xl remus\` may still be replicating ${this.config.guest.domain} from ${this.config.primary.host} ` +
+      `to ${this.config.backupAddress}; the next run's pre-flight refuses to start while it runs. ` +
+      'Stop it the way the harness does (docs/xen-cleanup.md, "Leaving at once"), then resume.'
+    );
+  }
 }
