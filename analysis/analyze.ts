@@ -1,122 +1,30 @@
 import { decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
-import type { RunSession } from '../harness/store/manifest.ts';
 import type { SampleRow } from '../harness/store/samples.ts';
-import {
-  type BootstrapInterval,
-  type BootstrapOptions,
-  bootstrapMean,
-  bootstrapRatioOfMeans,
-} from './bootstrap.ts';
-import type { Comparison } from './compare.ts';
-import { type Finding, findings } from './findings.ts';
+import { type BootstrapOptions, bootstrapMean, bootstrapRatioOfMeans } from './bootstrap.ts';
+import { findings } from './findings.ts';
 import { flagOutliers } from './outliers.ts';
 import type { RunData } from './run-data.ts';
-import { type ConfidenceInterval, cv, mean, median, studentTQuantile, tInterval } from './stats.ts';
+import { cv, mean, median, studentTQuantile, tInterval } from './stats.ts';
+import type {
+  BestInterval,
+  CheckpointCell,
+  LatencyCell,
+  MetricCell,
+  MetricOverhead,
+  MissingCell,
+  RunAnalysis,
+} from './types.ts';
 
-/**
- * Overhead as a "times worse" ratio against the baseline: x / base for lower-is-better metrics
- * (latency), base / x for higher-is-better ones (throughput). 1 = no overhead, 2 = twice as bad.
- */
-export interface MetricOverhead {
-  ratio: BootstrapInterval;
-  /** ratio - 1, e.g. 0.012 = 1.2 % worse. */
-  relative: number;
-  /** x - base in the metric's unit. */
-  absolute: number;
-  baselineMean: number;
-  /** Smallest relative difference N trials can detect (80 % power, 5 % level); see mde(). */
-  minimumDetectable: number;
-}
-
-export interface MetricCell {
-  cellId: string;
-  workload: string;
-  intervalMs: number | null;
-  metric: string;
-  unit: string;
-  better: SampleRow['better'];
-  source: SampleRow['source'];
-  trialIds: string[];
-  values: number[];
-  n: number;
-  mean: number;
-  ci: ConfidenceInterval;
-  median: number;
-  min: number;
-  max: number;
-  cv: number;
-  overhead?: MetricOverhead;
-  /** Trial ids flagged by each outlier rule (reported, not dropped). */
-  outliers: { tukey: string[]; mad: string[] };
-}
-
-export interface LatencyCell {
-  cellId: string;
-  intervalMs: number | null;
-  trials: number;
-  /** Per-trial percentiles from the stored histograms, averaged over trials with a bootstrap CI. */
-  percentiles: { percentile: number; mean: number; low: number; high: number }[];
-  /** CDF of all trials' RTTs merged: [µs, fraction]. */
-  cdf: [number, number][];
-}
-
-export interface BestInterval {
-  workload: string;
-  metric: string;
-  /** Interval with the lowest overhead ratio; null when no protected cell has data. */
-  bestMs: number | null;
-  /** Intervals whose ratio CI overlaps the best one's, best included. */
-  tiesMs: number[];
-  ranking: { intervalMs: number; ratio: BootstrapInterval }[];
-}
-
-export interface CheckpointCell {
-  cellId: string;
-  workload: string;
-  intervalMs: number;
-  configuredHz: number;
-  effectiveHz: number;
-  pauseP50Us: number;
-  pauseP99Us: number;
-  missedEpochs: number;
-  /** Memory replication per checkpoint (NaN without it): p50 over the checkpoints after the first. */
-  dirtyPagesP50: number;
-  scanP50Us: number;
-  gatherP50Us: number;
-  shipAckP50Us: number;
-  /** Effective rate below 95 % of configured: the checkpoint could not keep up. */
-  belowConfigured: boolean;
-}
-
-export interface MissingCell {
-  cellId: string;
-  status: string;
-  reason?: string;
-  doneTrials: number;
-  plannedTrials: number;
-}
-
-export interface RunAnalysis {
-  /** Regression verdicts against earlier runs, when a history was given. */
-  comparison?: Comparison;
-  runId: string;
-  dir: string;
-  createdAt: string;
-  testbed: string;
-  session: RunSession | null;
-  sessions: RunSession[];
-  config: RunData['manifest']['config'];
-  bootstrap: BootstrapOptions;
-  metrics: MetricCell[];
-  latency: LatencyCell[];
-  best: BestInterval[];
-  checkpoints: CheckpointCell[];
-  findings: Finding[];
-  missing: MissingCell[];
-  warnings: string[];
-  trialsDone: number;
-  trialsPlanned: number;
-}
+export type {
+  BestInterval,
+  CheckpointCell,
+  Finding,
+  LatencyCell,
+  MetricCell,
+  MetricOverhead,
+  MissingCell,
+  RunAnalysis,
+} from './types.ts';
 
 /** The metric that decides "best interval" per workload. */
 export const PRIMARY_METRIC: Record<string, string> = {

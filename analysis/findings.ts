@@ -1,14 +1,4 @@
-import type { RunAnalysis } from './analyze.ts';
-
-/** One of the study's claims, checked on this run's data, with its evidence and caveats. */
-export interface Finding {
-  id: 'best-interval-depends-on-workload' | 'latency-overhead' | 'checkpoint-rate';
-  title: string;
-  /** One sentence: what the data says. */
-  verdict: string;
-  evidence: string[];
-  caveats: string[];
-}
+import type { Finding, RunAnalysis } from './types.ts';
 
 const ms = (us: number) => `${(us / 1000).toFixed(us >= 10_000 ? 1 : 2)} ms`;
 const times = (x: number) => (x >= 10 ? x.toFixed(0) : x >= 2 ? x.toFixed(1) : x.toFixed(3));

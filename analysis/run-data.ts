@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../harness/errors.ts';
 import { type Manifest, readManifest } from '../harness/store/manifest.ts';
 import { readSamples, type SampleRow } from '../harness/store/samples.ts';
@@ -53,4 +53,14 @@ export function loadRun(dir: string): RunData {
     }
   }
   return { dir, manifest, state, rows, histograms, warnings };
+}
+
+/** Every run directory under `root` except `exclude`. */
+export function historyRuns(root: string, exclude: string): RunData[] {
+  const dir = resolve(root);
+  if (!existsSync(dir)) throw new UserError(`--history ${root}: ${dir} does not exist.`);
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((path) => path !== resolve(exclude) && existsSync(join(path, 'manifest.json')))
+    .map((path) => loadRun(path));
 }

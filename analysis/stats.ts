@@ -3,6 +3,10 @@
  * deviation (n - 1); percentiles by the nearest-rank method, so a reported percentile is always a
  * value that was observed.
  */
+import { median } from '../harness/util/order-stats.ts';
+
+// Shared with collection (testbeds and workloads): one definition of a percentile.
+export { median, percentile } from '../harness/util/order-stats.ts';
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -18,24 +22,6 @@ export function stdev(values: readonly number[]): number {
   let squares = 0;
   for (const v of values) squares += (v - m) ** 2;
   return Math.sqrt(squares / (values.length - 1));
-}
-
-/** Nearest-rank percentile, p in [0, 100]; NaN for no values. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
-}
-
-/** Median as the mean of the two middle values for an even count. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Coefficient of variation (stdev / mean). */

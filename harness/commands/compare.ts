@@ -1,7 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { type CompareOptions, compareRuns, DEFAULT_COMPARE } from '../../analysis/compare.ts';
-import { loadRun, type RunData } from '../../analysis/run-data.ts';
+import { historyRuns, loadRun, type RunData } from '../../analysis/run-data.ts';
 import { formatComparison } from '../../reports/compare-console.ts';
 import { UserError } from '../errors.ts';
 import { findRunDir } from '../store/run-dir.ts';
@@ -44,16 +42,6 @@ export function compareOptions(flags: CompareFlags): CompareOptions {
     else options.defaultThreshold = fraction;
   }
   return options;
-}
-
-/** Every run directory under `root` except `exclude`. */
-export function historyRuns(root: string, exclude: string): RunData[] {
-  const dir = resolve(root);
-  if (!existsSync(dir)) throw new UserError(`--history ${root}: ${dir} does not exist.`);
-  return readdirSync(dir)
-    .map((name) => join(dir, name))
-    .filter((path) => path !== resolve(exclude) && existsSync(join(path, 'manifest.json')))
-    .map((path) => loadRun(path));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { reportRun } from '../../reports/generate.ts';
 import { availability } from '../../workloads/registry.ts';
 import { type LabeledLayer, labelLayer, matrixLayer, readJsonLayer, resolveConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../config/presets.ts';
@@ -86,5 +87,12 @@ export async function experimentCommand(
     return 0;
   }
   if (!paths) ensureWritableDir(config.results);
-  return runExperiment({ config, resume: paths, shard, log });
+  return runExperiment({
+    config,
+    resume: paths,
+    shard,
+    log,
+    writeReports: (runDir, reportLog, skipRest) =>
+      reportRun(runDir, { history: config.results }, reportLog, skipRest),
+  });
 }

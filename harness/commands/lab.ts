@@ -1,5 +1,8 @@
-import { labDown, labStatus, labUp } from '../lab/lab.ts';
+import { labDown } from '../lab/down.ts';
+import { labStatus } from '../lab/status.ts';
+import { labUp } from '../lab/up.ts';
 import { installInterruptHandler } from '../run/interrupt.ts';
+import { placeLabGuest } from '../testbeds/xen-lab/guest-placement.ts';
 
 /**
  * `npm run lab -- up | status | down`. Ctrl-C, SIGTERM or SIGHUP during `up` stops the QEMUs it
@@ -13,7 +16,7 @@ export async function labCommand(action: string, log: (line: string) => void): P
         leaving: () => 'the QEMUs it started may still run; `npm run lab -- down` stops them.',
       });
       try {
-        await labUp(log, interrupt.signal);
+        await labUp(log, interrupt.signal, (dir) => placeLabGuest(dir, log, interrupt.signal));
         return interrupt.received() ? 130 : 0;
       } finally {
         interrupt.dispose();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { labelLayer, readJsonLayer, resolveConfig } from '../config/load.ts';
 import type { XenConfig } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
-import { labDir } from '../lab/lab.ts';
+import { labDir } from '../lab/hosts.ts';
 import { installNetbuf, netbufStatus, restoreNetbuf } from '../netbuf/remote.ts';
 import type { RemoteHost } from '../remote/ssh.ts';
 import { ensureTools } from '../setup/system-packages.ts';

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { RemoteHost } from '../remote/ssh.ts';
-import { NETBUF_CHECK_SCRIPT, parseNetbufCheck } from '../testbeds/xen/netbuf-check.ts';
 import { buildNetbufLibxl, NETBUF_INSTALL_SCRIPT } from './build.ts';
+import { NETBUF_CHECK_SCRIPT, parseNetbufCheck } from './check.ts';
 
 /** The Debian packages the netbuf hotplug script and libxl need on a dom0. */
 export const DOM0_PACKAGES = ['libnl-3-200', 'libnl-route-3-200', 'libnl-utils', 'net-tools'];

@@ -1,7 +1,6 @@
 import { appendFileSync, mkdirSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { reportRun } from '../../reports/generate.ts';
 import { availability, workloadModules } from '../../workloads/registry.ts';
 import type { WorkloadModule } from '../../workloads/types.ts';
 import type { Config } from '../config/schema.ts';
@@ -42,6 +41,12 @@ export interface ExperimentOptions {
   /** Run only this share of the plan (`--shard i/n`); on resume the manifest's shard applies. */
   shard?: Shard | null;
   log: (line: string) => void;
+  /**
+   * Writes the reports of the run directory once its trials are done or stopped (the command
+   * passes the report writer: the run loop does not render). Formats not started when `skipRest`
+   * aborts (a second stop signal) are skipped. Returns 0, or 1 when a report could not be written.
+   */
+  writeReports: (runDir: string, log: (line: string) => void, skipRest: AbortSignal) => Promise<number>;
 }
 
 /** Process exit codes: 0 all done, 1 some trials failed, 130 interrupted. */
@@ -69,6 +74,7 @@ export async function runExperiment({
   resume,
   shard: shardFlag = null,
   log: print,
+  writeReports,
 }: ExperimentOptions): Promise<ExperimentExit> {
   // Everything the run says also goes, timestamped, into <run-dir>/run.log once that exists.
   let logFile: string | null = null;
@@ -346,7 +352,7 @@ export async function runExperiment({
       );
     } else {
       if (interrupt.received()) log(`${resumeLine}\nWriting the reports of the finished trials.`);
-      reportStatus = await reportRun(paths.dir, { history: config.results }, log, interrupt.hurry);
+      reportStatus = await writeReports(paths.dir, log, interrupt.hurry);
     }
     log(`Results: ${paths.dir} (manifest.json, samples.jsonl, state.json, artifacts/, reports)`);
     if (interrupt.received()) {

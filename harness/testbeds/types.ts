@@ -1,4 +1,5 @@
 /** The interfaces every testbed implements (emulated now; xen and xen-lab behind the same shape). */
+import type { TestbedFacts } from '../store/manifest.ts';
 
 export interface ExecResult {
   exitCode: number;
@@ -151,17 +152,8 @@ export interface GuestSession {
   stop(): Promise<void>;
 }
 
-/** Which mechanism does each job, and what was rejected on the way (recorded in the manifest). */
-export interface TestbedFacts {
-  name: string;
-  mechanisms: Record<string, string>;
-  /** A sentence per mechanism saying how it works, for the manifest and the report. */
-  details: Record<string, string>;
-  /** Better mechanisms that were not usable here, with the reason. */
-  fallbacks: string[];
-  /** Things the reader of the results must know (semantic gaps to real Remus). */
-  caveats: string[];
-}
+// What a probe found is stored in the manifest: its shape belongs to the store.
+export type { TestbedFacts } from '../store/manifest.ts';
 
 export interface Testbed {
   readonly name: string;

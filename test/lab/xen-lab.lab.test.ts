@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuest, LAB_GUEST, labDir, labGuestTarget, labTarget } from '../../harness/lab/lab.ts';
+import { LAB_GUEST, labDir, labGuestTarget, labTarget } from '../../harness/lab/hosts.ts';
 import { RemoteHost } from '../../harness/remote/ssh.ts';
 import type { SampleRow } from '../../harness/store/samples.ts';
 import { parseXlList } from '../../harness/testbeds/xen/xl-output.ts';
+import { placeLabGuest } from '../../harness/testbeds/xen-lab/guest-placement.ts';
 import { runCli, startCli } from '../helpers/cli.ts';
 
 /**
@@ -251,7 +252,7 @@ describe('Xen lab in a box: real xl remus through the xen testbed code', () => {
 
   it('the primary loses Remus and the guest: the backup takes over at the same address, state kept', async () => {
     // The guest must run (recreated if the previous test left it suspended) to read its clock first.
-    await ensureGuest(dir, () => {});
+    await placeLabGuest(dir, () => {});
     const before = await guestClock();
     const { code, output, runDir } = await faultDuringRemus(
       `pkill -KILL -x xl; xl destroy ${LAB_GUEST.domain}`,

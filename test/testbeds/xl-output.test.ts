@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { NETBUF_CHECK_SCRIPT, parseNetbufCheck } from '../../harness/testbeds/xen/netbuf-check.ts';
+import { NETBUF_CHECK_SCRIPT, parseNetbufCheck } from '../../harness/netbuf/check.ts';
 import {
   classifyRemusEnd,
   parseXlInfo,

@@ -1,5 +1,5 @@
-import { median, percentile } from '../../analysis/stats.ts';
 import type { CheckpointRecord } from '../../harness/testbeds/types.ts';
+import { median, percentile } from '../../harness/util/order-stats.ts';
 import type { RequestTimes } from './paced-client.ts';
 
 /**

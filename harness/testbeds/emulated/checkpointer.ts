@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { percentile } from '../../../analysis/stats.ts';
+import { percentile } from '../../util/order-stats.ts';
 import { monotonicMs, waitUntil } from '../../util/precise-wait.ts';
 import type { CheckpointRecord, CheckpointSummary, ProtectionReport } from '../types.ts';
 import type { Freezer } from './freezer.ts';

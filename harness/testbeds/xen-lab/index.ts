@@ -1,8 +1,10 @@
 import type { XenConfig, XenLabConfig } from '../../config/schema.ts';
-import { ensureGuest, LAB_GUEST, labDir, labGuestTarget, labTarget, labUp } from '../../lab/lab.ts';
+import { LAB_GUEST, labDir, labGuestTarget, labTarget } from '../../lab/hosts.ts';
+import { labUp } from '../../lab/up.ts';
 import type { SshTarget } from '../../remote/ssh.ts';
 import type { GuestSession, Testbed, TestbedFacts } from '../types.ts';
 import { XenTestbed } from '../xen/index.ts';
+import { placeLabGuest } from './guest-placement.ts';
 
 /** The lab's SSH targets as the xen testbed's config fields (key and known_hosts from the lab build). */
 function targetConfig(target: SshTarget) {
@@ -64,7 +66,7 @@ export class XenLabTestbed implements Testbed {
   }
 
   async probe(): Promise<TestbedFacts> {
-    await labUp(this.log, this.signal);
+    await labUp(this.log, this.signal, (dir) => placeLabGuest(dir, this.log, this.signal));
     const facts = await this.xen.probe();
     return {
       ...facts,
@@ -87,7 +89,7 @@ export class XenLabTestbed implements Testbed {
 
   async startGuest(options: { label: string; signal?: AbortSignal }): Promise<GuestSession> {
     // A failover or a split brain in an earlier trial leaves the guest on xenb or suspended.
-    await ensureGuest(this.dir, this.log, options.signal);
+    await placeLabGuest(this.dir, this.log, options.signal);
     return this.xen.startGuest(options);
   }
 

@@ -1,8 +1,8 @@
 import type { ClientChannel } from 'ssh2';
-import type { GuestProcess } from '../testbeds/types.ts';
-import { timeoutDelay } from '../util/delay.ts';
-import { commandLine } from './shell-quote.ts';
-import type { RemoteHost } from './ssh.ts';
+import { commandLine } from '../../remote/shell-quote.ts';
+import type { RemoteHost } from '../../remote/ssh.ts';
+import { timeoutDelay } from '../../util/delay.ts';
+import type { GuestProcess } from '../types.ts';
 
 const PID_PREFIX = 'remus-bench-pid ';
 
