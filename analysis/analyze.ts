@@ -1,7 +1,8 @@
 import { decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
-import type { SampleRow } from '../harness/store/samples.ts';
+import type { MetricSpec, SampleRow } from '../harness/store/samples.ts';
 import { type BootstrapOptions, bootstrapMean, bootstrapRatioOfMeans } from './bootstrap.ts';
 import { findings } from './findings.ts';
+import { primaryMetric, runMetricSpecs } from './metric-specs.ts';
 import { flagOutliers } from './outliers.ts';
 import type { RunData } from './run-data.ts';
 import { cv, mean, median, studentTQuantile, tInterval } from './stats.ts';
@@ -25,14 +26,6 @@ export type {
   MissingCell,
   RunAnalysis,
 } from './types.ts';
-
-/** The metric that decides "best interval" per workload. */
-export const PRIMARY_METRIC: Record<string, string> = {
-  cpu: 'events_per_s',
-  latency: 'rtt_p50_us',
-  memory: 'pages_per_s',
-  http: 'requests_per_s',
-};
 
 const PERCENTILES = [50, 90, 99, 99.9];
 
@@ -147,9 +140,14 @@ function latencyCells(data: RunData, rows: readonly SampleRow[], bootstrap: Boot
   return cells.sort((a, b) => (a.intervalMs ?? -1) - (b.intervalMs ?? -1));
 }
 
-function bestIntervals(metrics: readonly MetricCell[]): BestInterval[] {
+function bestIntervals(
+  metrics: readonly MetricCell[],
+  specs: Readonly<Record<string, MetricSpec[]>>,
+): BestInterval[] {
   const out: BestInterval[] = [];
-  for (const [workload, metric] of Object.entries(PRIMARY_METRIC)) {
+  for (const [workload, workloadSpecs] of Object.entries(specs)) {
+    const metric = primaryMetric(workloadSpecs);
+    if (!metric) continue;
     const ranking = metrics
       .filter((m) => m.workload === workload && m.metric === metric && m.overhead)
       .map((m) => ({ intervalMs: m.intervalMs as number, ratio: (m.overhead as MetricOverhead).ratio }))
@@ -259,7 +257,8 @@ export function analyzeRun(data: RunData, bootstrapOverride?: Partial<BootstrapO
   };
   const metrics = metricCells(data.rows, bootstrap);
   const latency = latencyCells(data, data.rows, bootstrap);
-  const best = bestIntervals(metrics);
+  const metricSpecs = runMetricSpecs(data.manifest);
+  const best = bestIntervals(metrics, metricSpecs);
   const checkpoints = checkpointCells(metrics);
   const missing = missingCells(data);
   const sessions = data.manifest.sessions ?? [];
@@ -274,6 +273,7 @@ export function analyzeRun(data: RunData, bootstrapOverride?: Partial<BootstrapO
     sessions,
     config: data.manifest.config,
     bootstrap,
+    metricSpecs,
     metrics,
     latency,
     best,

@@ -42,7 +42,11 @@ function bestIntervalFinding(a: RunAnalysis): Finding {
 
 function latencyFinding(a: RunAnalysis): Finding {
   const title = '(ii) The overhead can be prohibitive for latency-sensitive network applications';
-  const cells = a.metrics.filter((m) => m.workload === 'latency' && m.metric === 'rtt_p50_us' && m.overhead);
+  // The workloads judged by a round-trip time (the latency workload's median RTT).
+  const roundTrips = Object.entries(a.metricSpecs).flatMap(([workload, specs]) =>
+    specs.filter((s) => s.primary && s.roundTrip).map((s) => `${workload} ${s.name}`),
+  );
+  const cells = a.metrics.filter((m) => roundTrips.includes(`${m.workload} ${m.metric}`) && m.overhead);
   const caveats: string[] = [];
   const output = a.session?.testbed.mechanisms.outputCommit;
   if (output === 'tcp-proxy') {

@@ -3,7 +3,7 @@
  * draw. Types only, so that the modules that fill them need not import each other.
  */
 import type { RunSession } from '../harness/store/manifest.ts';
-import type { SampleRow } from '../harness/store/samples.ts';
+import type { MetricSpec, SampleRow } from '../harness/store/samples.ts';
 import type { BootstrapInterval, BootstrapOptions } from './bootstrap.ts';
 import type { Comparison } from './compare.ts';
 import type { RunData } from './run-data.ts';
@@ -103,6 +103,8 @@ export interface RunAnalysis {
   sessions: RunSession[];
   config: RunData['manifest']['config'];
   bootstrap: BootstrapOptions;
+  /** Each workload's metric specs (units, directions, the primary and headline metrics). */
+  metricSpecs: Record<string, MetricSpec[]>;
   metrics: MetricCell[];
   latency: LatencyCell[];
   best: BestInterval[];

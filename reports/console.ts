@@ -1,10 +1,9 @@
-import { type MetricCell, PRIMARY_METRIC, type RunAnalysis } from '../analysis/analyze.ts';
+import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
+import { headlineMetrics } from '../analysis/metric-specs.ts';
 import { formatNumber, formatRatio } from './format.ts';
 import { textTable } from './table.ts';
 
-/** Besides each workload's primary metric, the console shows these. */
-const EXTRA_METRICS: Record<string, string[]> = { latency: ['rtt_p99_us'] };
-/** And for every protected cell, whether the checkpoint rate was what was asked, and the pause. */
+/** Besides each workload's headline metrics (its primary first), for every protected cell, whether the checkpoint rate was what was asked, and the pause. */
 const PROTECTION_METRICS: Record<string, string> = {
   effective_rate_hz: 'checkpoints/s',
   pause_p50_us: 'pause p50',
@@ -36,12 +35,7 @@ export function formatConsoleReport(a: RunAnalysis): string {
   const rows: string[][] = [];
   const workloads = [...new Set(a.metrics.map((m) => m.workload))];
   for (const workload of workloads) {
-    const primary = PRIMARY_METRIC[workload];
-    const wanted = [
-      ...(primary ? [primary] : []),
-      ...(EXTRA_METRICS[workload] ?? []),
-      ...Object.keys(PROTECTION_METRICS),
-    ];
+    const wanted = [...headlineMetrics(a.metricSpecs[workload]), ...Object.keys(PROTECTION_METRICS)];
     for (const metric of wanted) {
       for (const m of a.metrics.filter((x) => x.workload === workload && x.metric === metric)) {
         rows.push([

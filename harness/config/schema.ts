@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WORKLOAD_NAMES, WORKLOADS } from '../../workloads/index.ts';
 import { backupAddress, hostName, remotePath, transportCommand, userName, xenName } from './remote-words.ts';
 
 /**
@@ -6,9 +7,14 @@ import { backupAddress, hostName, remotePath, transportCommand, userName, xenNam
  * the file format, the CLI overrides and the code cannot drift apart.
  */
 
-/** Every workload the harness knows about, built or not; `plan/` marks the unbuilt ones. */
-export const WORKLOAD_NAMES = ['cpu', 'memory', 'latency', 'http'] as const;
-export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+// The workloads and their config sections come from the module list.
+export { WORKLOAD_NAMES, type WorkloadName } from '../../workloads/index.ts';
+
+type WorkloadDefinitions = (typeof WORKLOADS)[number];
+/** `workloads.<name>`: each workload's own schema, under its name. */
+const workloadSections = Object.fromEntries(WORKLOADS.map((w) => [w.name, w.configSchema])) as {
+  [D in WorkloadDefinitions as D['name']]: D['configSchema'];
+};
 
 export const TESTBED_NAMES = ['emulated', 'xen', 'xen-lab'] as const;
 export type TestbedName = (typeof TESTBED_NAMES)[number];
@@ -155,61 +161,6 @@ export const testbedSchema = z
     }
   });
 
-export const cpuWorkloadSchema = z.strictObject({
-  threads: z.number().int().min(1).max(256),
-  maxPrime: z.number().int().min(100).max(10_000_000),
-});
-
-export const latencyWorkloadSchema = z.strictObject({
-  /** Requests per second of the paced (open-loop) client. */
-  ratePerS: z.number().min(1).max(20_000),
-  /** Bytes per request and per echo. */
-  payloadBytes: z.number().int().min(16).max(65_536),
-  /** A reply later than this after the end of the measurement counts as lost. */
-  timeoutMs: z.number().int().min(10).max(60_000),
-  transport: z.enum(['tcp', 'udp'], { error: 'expected tcp or udp' }),
-  /** Seconds of closed-loop ping-pong after the open-loop measurement (0: none). */
-  closedLoopS: z.number().min(0).max(600),
-  /**
-   * The echo server in the guest: `node` (the project's echo-server.mjs; the guest needs node and
-   * this project at the same path) or `socat` (socat's PIPE; any guest with socat, e.g. the Xen lab's).
-   */
-  echoServer: z.enum(['node', 'socat'], { error: 'expected node or socat' }),
-});
-
-export const memoryWorkloadSchema = z.strictObject({
-  /**
-   * `dirtier`: Remus's page-dirtier microbenchmark (random pages of the working set at a set rate);
-   * `sysbench`: `sysbench memory` writing a block of the working set's size sequentially, as fast
-   * as it can (every page dirty at every checkpoint: the worst case).
-   */
-  program: z.enum(['dirtier', 'sysbench'], { error: 'expected dirtier or sysbench' }),
-  /** Pages the program writes, in MB. */
-  workingSetMB: z.number().int().min(1).max(65_536),
-  /** Pages written per millisecond; 0 writes as fast as the CPU allows. */
-  dirtyPagesPerMs: z.number().int().min(0).max(100_000),
-  /**
-   * The page dirtier's path inside a guest that brings its own (the Xen lab's: /usr/bin/dirtier).
-   * Omitted: workloads/memory/guest/dirtier.c is built on this machine and run at that path.
-   */
-  guestDirtier: z.string().startsWith('/', { error: 'expected an absolute path in the guest' }).optional(),
-});
-
-export const httpWorkloadSchema = z.strictObject({
-  /** Concurrent keep-alive connections of autocannon (each one closed-loop, pipelining 1). */
-  connections: z.number().int().min(1).max(1000),
-  /** Size of the server's response body. */
-  bodyBytes: z.number().int().min(0).max(1_048_576),
-  /** autocannon's per-request timeout, seconds. */
-  timeoutS: z.number().int().min(1).max(600),
-  /**
-   * The server in the guest: `node` (the project's http-server.mjs; the guest needs node and this
-   * project at the same path) or `busybox` (busybox httpd serving one file of bodyBytes on port
-   * 8080; any guest with busybox, e.g. the Xen lab's).
-   */
-  server: z.enum(['node', 'busybox'], { error: 'expected node or busybox' }),
-});
-
 export const configSchema = z.strictObject({
   matrix: matrixSchema.superRefine((matrix, context) => {
     if (matrix.intervals.length === 0 && !matrix.baseline) {
@@ -228,12 +179,7 @@ export const configSchema = z.strictObject({
     }
   }),
   testbed: testbedSchema,
-  workloads: z.strictObject({
-    cpu: cpuWorkloadSchema,
-    memory: memoryWorkloadSchema,
-    latency: latencyWorkloadSchema,
-    http: httpWorkloadSchema,
-  }),
+  workloads: z.strictObject(workloadSections),
   /** How many times a failed trial is retried at once before it counts as failed. */
   retries: z
     .number({ error: 'expected a number of retries' })
@@ -252,7 +198,3 @@ export type EmulatedConfig = z.infer<typeof emulatedSchema>;
 export type XenConfig = z.infer<typeof xenSchema>;
 export type XenLabConfig = z.infer<typeof xenLabSchema>;
 export type SshTargetConfig = z.infer<typeof sshTargetSchema>;
-export type CpuWorkloadConfig = z.infer<typeof cpuWorkloadSchema>;
-export type LatencyWorkloadConfig = z.infer<typeof latencyWorkloadSchema>;
-export type MemoryWorkloadConfig = z.infer<typeof memoryWorkloadSchema>;
-export type HttpWorkloadConfig = z.infer<typeof httpWorkloadSchema>;

@@ -37,6 +37,9 @@ export interface WorkloadAvailability {
   reason(name: WorkloadName): string;
 }
 
+/** Every workload of the module list is built: a plan runs every one its config names. */
+export const ALL_BUILT: WorkloadAvailability = { isBuilt: () => true, reason: () => 'built' };
+
 export const cellId = (workload: string, intervalMs: number | null): string =>
   `${workload}@${intervalMs === null ? 'baseline' : `${intervalMs}ms`}`;
 
@@ -50,7 +53,7 @@ export const trialId = (cell: string, trial: number): string => `${cell}#${trial
 export const TRIAL_OVERHEAD_SECONDS = 1.5;
 
 /** Pure: config -> cells and the seeded, interleaved trial order. */
-export function planExperiment(config: Config, availability: WorkloadAvailability): Plan {
+export function planExperiment(config: Config, availability: WorkloadAvailability = ALL_BUILT): Plan {
   const { matrix } = config;
   const intervals: (number | null)[] = [...(matrix.baseline ? [null] : []), ...dedupe(matrix.intervals)];
   const cells: Cell[] = [];

@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { availability, workloadModules } from '../../workloads/registry.ts';
-import type { WorkloadModule } from '../../workloads/types.ts';
+import { configureWorkloads } from '../../workloads/index.ts';
+import { metricSpecProblems, type WorkloadModule } from '../../workloads/types.ts';
 import type { Config } from '../config/schema.ts';
 import { errorMessage } from '../errors.ts';
 import { collectHostFacts, hostIdentity } from '../host/facts.ts';
@@ -14,11 +14,17 @@ import {
   type Shard,
   shardPlan,
 } from '../plan/plan.ts';
-import { ensureTools, type RequiredTool } from '../setup/system-packages.ts';
+import { ensureTools } from '../setup/system-packages.ts';
 import { acquireLock } from '../store/lock.ts';
 import { configHash, digest, type Manifest, readManifest, writeManifest } from '../store/manifest.ts';
 import { artifactDir, createRunDir, newRunId, type RunPaths } from '../store/run-dir.ts';
-import { appendSamples, readSamples, rewriteSamples, type SampleRow } from '../store/samples.ts';
+import {
+  appendSamples,
+  type MetricSpec,
+  readSamples,
+  rewriteSamples,
+  type SampleRow,
+} from '../store/samples.ts';
 import {
   doneTrialIds,
   initialState,
@@ -28,7 +34,7 @@ import {
   writeState,
 } from '../store/state.ts';
 import { createTestbed } from '../testbeds/registry.ts';
-import type { TestbedFacts } from '../testbeds/types.ts';
+import type { TestbedFacts } from '../testbeds/testbed.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { installInterruptHandler, RUN_TEXTS } from './interrupt.ts';
 import { protectionMeasurements } from './protection-rows.ts';
@@ -63,9 +69,13 @@ function freeBytes(path: string): number {
 /** After this many failures in a row the run stops: the testbed is broken, not one trial. */
 const MAX_CONSECUTIVE_FAILURES = 3;
 
-function requiredTools(plan: Plan, modules: Partial<Record<string, WorkloadModule>>): RequiredTool[] {
-  const names = new Set(plan.cells.filter((c) => c.runnable).map((c) => c.workload));
-  return [...names].flatMap((name) => modules[name]?.requiredTools ?? []);
+/** The workloads the plan runs, bound to their config sections. */
+function plannedWorkloads(plan: Plan, config: Config): Map<string, WorkloadModule> {
+  const names = new Set<string>(plan.cells.filter((c) => c.runnable).map((c) => c.workload));
+  const modules = new Map([...configureWorkloads(config.workloads)].filter(([name]) => names.has(name)));
+  const problems = [...modules.values()].flatMap(metricSpecProblems);
+  if (problems.length) throw new Error(`workload modules: ${problems.join('; ')}`);
+  return modules;
 }
 
 /** Runs (or resumes) an experiment: side effects live here and in the testbed, planning is pure. */
@@ -94,11 +104,14 @@ export async function runExperiment({
       // a full disk must not stop the run from stopping cleanly; the console still has it
     }
   };
-  const fullPlan = planExperiment(config, availability);
+  const fullPlan = planExperiment(config);
   const shard = resume ? (readManifest(resume.manifest).shard ?? null) : shardFlag;
   const plan = shard ? shardPlan(fullPlan, shard) : fullPlan;
-  const modules = workloadModules(config);
-  await ensureTools(requiredTools(plan, modules), log);
+  const modules = plannedWorkloads(plan, config);
+  await ensureTools(
+    [...modules.values()].flatMap((m) => m.requiredTools),
+    log,
+  );
 
   // Two unattended runs must never share a results directory or a testbed.
   const resultsRoot = resume ? dirname(resume.dir) : config.results;
@@ -149,6 +162,7 @@ export async function runExperiment({
       manifest.order = plan.order.map((t) => t.id);
       if (manifest.shard) manifest.shard.fullOrder = fullPlan.order.map((t) => t.id);
       manifest.sessions.push(session);
+      manifest.metrics = metricSpecs(modules);
     } else {
       const runId = newRunId();
       paths = createRunDir(config.results, runId);
@@ -166,6 +180,7 @@ export async function runExperiment({
           ? { shard: { index: shard.index, count: shard.count, fullOrder: fullPlan.order.map((t) => t.id) } }
           : {}),
         sessions: [session],
+        metrics: metricSpecs(modules),
       };
     }
     const runDir = paths.dir;
@@ -224,7 +239,7 @@ export async function runExperiment({
         break;
       }
       const cell = cellsById.get(planned.cellId);
-      const module = cell ? modules[cell.workload] : undefined;
+      const module = cell ? modules.get(cell.workload) : undefined;
       if (!cell || !module) throw new Error(`no workload module for ${planned.cellId}`);
       const perTrial = trialTimes.length
         ? trialTimes.reduce((a, b) => a + b) / trialTimes.length
@@ -372,6 +387,11 @@ export async function runExperiment({
     releaseTestbed();
     releaseResults();
   }
+}
+
+/** What the manifest records of the workloads: their metric specs, for analysis to read. */
+function metricSpecs(modules: Map<string, WorkloadModule>): Record<string, MetricSpec[]> {
+  return Object.fromEntries([...modules].map(([name, module]) => [name, [...module.metrics]]));
 }
 
 function headlineText(rows: readonly SampleRow[], module: WorkloadModule): string {

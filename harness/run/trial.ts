@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Measurement, Workload, WorkloadModule } from '../../workloads/types.ts';
 import { errorMessage, InterruptedError, TestbedUnsafeError } from '../errors.ts';
-import type { GuestSession, Protection, ProtectionReport, Testbed } from '../testbeds/types.ts';
+import type { Testbed } from '../testbeds/testbed.ts';
+import type { GuestSession, Protection, ProtectionReport } from '../testbeds/types.ts';
 
 export interface TrialSpec {
   trialId: string;

@@ -4,6 +4,7 @@ import type { HostFacts } from '../host/facts.ts';
 import type { Cell } from '../plan/plan.ts';
 import { writeJsonAtomic } from './durable.ts';
 import { readJsonFile } from './json-file.ts';
+import type { MetricSpec } from './samples.ts';
 
 /** Which mechanism does each job, and what was rejected on the way (a testbed's probe finds them). */
 export interface TestbedFacts {
@@ -42,6 +43,11 @@ export interface Manifest {
   /** Set when this run is one shard of a plan (`--shard i/n`); `merge` joins the shards. */
   shard?: { index: number; count: number; fullOrder: string[] };
   sessions: RunSession[];
+  /**
+   * The metric specs of each workload of the run (unit, direction, the primary one), as the
+   * workload declared them for this run's config. Absent in runs written before they were recorded.
+   */
+  metrics?: Record<string, MetricSpec[]>;
 }
 
 /** The part of the config that defines the experiment (where results go and how much disk to keep free do not). */

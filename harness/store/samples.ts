@@ -4,6 +4,26 @@ import { appendDurable, writeFileAtomic } from './durable.ts';
 export type Better = 'higher' | 'lower' | 'info';
 
 /**
+ * A metric a workload reports, with the direction that is better. The run's manifest records the
+ * specs of its workloads, so that analysis reads them from the run rather than from code.
+ */
+export interface MetricSpec {
+  name: string;
+  unit: string;
+  better: Better;
+  /** The metric the workload is judged by (best interval, overhead headline): one per workload. */
+  primary?: boolean;
+  /** Shown in the console summary (the others are stored and analysed, not printed). */
+  headline?: boolean;
+  /**
+   * A network round-trip time in µs: finding (ii), the cost for latency-sensitive network
+   * applications, is read on the workloads whose primary metric is one.
+   */
+  roundTrip?: boolean;
+  label?: string;
+}
+
+/**
  * One measured value of one trial, with its whole context, so that a line of samples.jsonl can be
  * analysed without the rest of the run directory.
  */

@@ -1,6 +1,6 @@
 import type { Config, XenConfig } from '../config/schema.ts';
 import { EmulatedTestbed } from './emulated/index.ts';
-import type { Testbed } from './types.ts';
+import type { Testbed } from './testbed.ts';
 import { XenTestbed } from './xen/index.ts';
 import { XenLabTestbed } from './xen-lab/index.ts';
 

@@ -1,5 +1,7 @@
-/** The interfaces every testbed implements (emulated now; xen and xen-lab behind the same shape). */
-import type { TestbedFacts } from '../store/manifest.ts';
+/**
+ * What a testbed gives the run loop and the workloads: a guest to run programs in, its endpoints,
+ * and a protection with its checkpoint report. The testbed itself is in testbed.ts.
+ */
 
 export interface ExecResult {
   exitCode: number;
@@ -150,21 +152,4 @@ export interface GuestSession {
   protect(intervalMs: number): Promise<Protection>;
   /** Idempotent: stops protection, the guest's processes and the backup; safe after any failure. */
   stop(): Promise<void>;
-}
-
-// What a probe found is stored in the manifest: its shape belongs to the store.
-export type { TestbedFacts } from '../store/manifest.ts';
-
-export interface Testbed {
-  readonly name: string;
-  /** Detects what the host offers; the result goes into the manifest and onto every sample. */
-  probe(): Promise<TestbedFacts>;
-  startGuest(options: { label: string; signal?: AbortSignal }): Promise<GuestSession>;
-  /** Idempotent: releases everything the testbed created. */
-  dispose(): Promise<void>;
-  /**
-   * Said when the harness leaves without its cleanup (a third stop signal): what of this testbed
-   * may still be running, and what to do about it.
-   */
-  leftRunning(): string;
 }

@@ -30,6 +30,32 @@ describe('analyzeRun on a stored run', () => {
     expect(rate?.verdict).toMatch(/kept up/);
   });
 
+  it("takes the metric specs from the manifest; a run written before they were recorded gets the module list's", () => {
+    // writeSyntheticRun writes the older manifest, without `metrics`.
+    expect(a.metricSpecs.cpu?.find((m) => m.primary)?.name).toBe('events_per_s');
+    expect(a.best.find((b) => b.workload === 'latency')?.metric).toBe('rtt_p50_us');
+    const dir = writeSyntheticRun(mkdtempSync(join(tmpdir(), 'rb-analysis-')), {
+      intervals: [25, 100, 400],
+      trials: 3,
+      workloads: ['cpu', 'latency'],
+      seed: 3,
+    });
+    const manifestPath = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    // A run whose latency workload was judged by its p99: the recorded spec decides.
+    manifest.metrics = {
+      cpu: [{ name: 'events_per_s', unit: 'events/s', better: 'higher', primary: true, headline: true }],
+      latency: [
+        { name: 'rtt_p50_us', unit: 'µs', better: 'lower', headline: true },
+        { name: 'rtt_p99_us', unit: 'µs', better: 'lower', primary: true, headline: true },
+      ],
+    };
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const recorded = analyzeRun(loadRun(dir));
+    expect(recorded.best.find((b) => b.workload === 'latency')?.metric).toBe('rtt_p99_us');
+    expect(recorded.findings[1]?.verdict).toMatch(/Not testable in this run/);
+  });
+
   it('reads latency percentiles from the stored histograms, with CIs across trials', () => {
     const base = a.latency.find((l) => l.intervalMs === null);
     const p50 = base?.percentiles.find((p) => p.percentile === 50);

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flagsLayer } from '../../harness/commands/experiment-options.ts';
 import { labelLayer, matrixLayer, readJsonLayer, resolveConfig } from '../../harness/config/load.ts';
-import { planExperiment } from '../../harness/plan/plan.ts';
+import { ALL_BUILT as availability, planExperiment } from '../../harness/plan/plan.ts';
 import type { Manifest } from '../../harness/store/manifest.ts';
 import { readSamples } from '../../harness/store/samples.ts';
 import type { RunState } from '../../harness/store/state.ts';
-import { availability } from '../../workloads/registry.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const FAST = ['--matrix', 'quick', '--trials', '3', '--duration', '1', '--warmup', '0'];

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flagsLayer } from '../../harness/commands/experiment-options.ts';
 import { labelLayer, matrixLayer, resolveConfig } from '../../harness/config/load.ts';
 import { formatPlan } from '../../harness/plan/format.ts';
-import { planExperiment } from '../../harness/plan/plan.ts';
-import { availability } from '../../workloads/registry.ts';
+import { ALL_BUILT as availability, planExperiment } from '../../harness/plan/plan.ts';
 
 const full = () => {
   const m = matrixLayer('full');

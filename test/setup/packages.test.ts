@@ -1,14 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../harness/config/presets.ts';
-import {
-  type Config,
-  httpWorkloadSchema,
-  latencyWorkloadSchema,
-  memoryWorkloadSchema,
-} from '../../harness/config/schema.ts';
+import { z } from 'zod';
+import { DEFAULT_CONFIG as DEFAULTS } from '../../harness/config/presets.ts';
+import type { Config } from '../../harness/config/schema.ts';
 import { PROJECT_ROOT } from '../../harness/version.ts';
-import { workloadModules } from '../../workloads/registry.ts';
+import { configureWorkloads, WORKLOADS } from '../../workloads/index.ts';
 
 /** The Debian packages `harness/setup/apt-packages.sh` installs, as printed by its --list option. */
 function setupPackages(...options: string[]): string[] {
@@ -21,25 +17,28 @@ function setupPackages(...options: string[]): string[] {
 }
 
 /**
- * Every server and program variant the config schema allows, one config each: the tests run them all
- * on this machine (the Xen lab's guest variants included), so the set-up must install them all.
+ * Every server and program variant the config schema allows (each choice field of every workload's
+ * section), one config each: the tests run them all on this machine (the Xen lab's guest variants
+ * included), so the set-up must install them all.
  */
 function everyWorkloadVariant(): Config[] {
-  const base = DEFAULT_CONFIG.workloads;
-  const variants: Config['workloads'][] = [base];
-  for (const server of httpWorkloadSchema.shape.server.options)
-    variants.push({ ...base, http: { ...base.http, server } });
-  for (const echoServer of latencyWorkloadSchema.shape.echoServer.options)
-    variants.push({ ...base, latency: { ...base.latency, echoServer } });
-  for (const program of memoryWorkloadSchema.shape.program.options)
-    variants.push({ ...base, memory: { ...base.memory, program } });
-  return variants.map((workloads) => ({ ...DEFAULT_CONFIG, workloads }));
+  const base = DEFAULTS.workloads as Record<string, Record<string, unknown>>;
+  const variants: Record<string, unknown>[] = [base];
+  for (const workload of WORKLOADS) {
+    const shape = (workload.configSchema as z.ZodObject).shape;
+    for (const [field, schema] of Object.entries(shape)) {
+      if (!(schema instanceof z.ZodEnum)) continue;
+      for (const option of schema.options)
+        variants.push({ ...base, [workload.name]: { ...base[workload.name], [field]: option } });
+    }
+  }
+  return variants.map((workloads) => ({ ...DEFAULTS, workloads }) as Config);
 }
 
 describe('the project set-up installs every program a workload runs', () => {
   it('npm run setup covers the default workloads (the experiment of the README)', () => {
     const installed = new Set(setupPackages());
-    const needed = Object.values(workloadModules(DEFAULT_CONFIG)).flatMap((m) => m?.requiredTools ?? []);
+    const needed = [...configureWorkloads(DEFAULTS.workloads).values()].flatMap((m) => m.requiredTools);
     expect(needed.length).toBeGreaterThan(0);
     for (const tool of needed)
       expect(installed, `${tool.command} for ${tool.neededBy}`).toContain(tool.debianPackage);
@@ -49,8 +48,8 @@ describe('the project set-up installs every program a workload runs', () => {
     const installed = new Set(setupPackages('--test'));
     const missing = new Set<string>();
     for (const config of everyWorkloadVariant())
-      for (const module of Object.values(workloadModules(config)))
-        for (const tool of module?.requiredTools ?? [])
+      for (const module of configureWorkloads(config.workloads).values())
+        for (const tool of module.requiredTools)
           if (!installed.has(tool.debianPackage)) missing.add(`${tool.debianPackage} (${tool.neededBy})`);
     expect([...missing]).toEqual([]);
   });

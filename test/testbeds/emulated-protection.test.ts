@@ -52,7 +52,7 @@ async function latencyTrial(
   transport: 'tcp' | 'udp' = 'tcp',
   echoServer: 'node' | 'socat' = 'node',
 ) {
-  const module = latencyWorkload({
+  const module = latencyWorkload.configure({
     ratePerS: 211,
     payloadBytes: 32,
     timeoutMs: 2000,

@@ -14,7 +14,7 @@ async function httpTrial(
   connections: number,
   server: 'node' | 'busybox' = 'node',
 ) {
-  const module = httpWorkload({ connections, bodyBytes: 64, timeoutS: 10, server });
+  const module = httpWorkload.configure({ connections, bodyBytes: 64, timeoutS: 10, server });
   await requireTools(module.requiredTools);
   const session = await testbed.startGuest({ label: `http-test-${intervalMs ?? 'base'}` });
   const workload = module.create();

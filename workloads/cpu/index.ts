@@ -1,7 +1,14 @@
-import type { CpuWorkloadConfig } from '../../harness/config/schema.ts';
 import type { Guest } from '../../harness/testbeds/types.ts';
 import { runInGuest } from '../run-in-guest.ts';
-import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
+import {
+  defineWorkload,
+  type MetricSpec,
+  type TrialContext,
+  type TrialResult,
+  type Workload,
+  type WorkloadModule,
+} from '../types.ts';
+import { CPU_DEFAULTS, type CpuWorkloadConfig, cpuWorkloadSchema } from './config.ts';
 import { parseSysbenchCpu } from './parse.ts';
 
 const METRICS: MetricSpec[] = [
@@ -9,6 +16,7 @@ const METRICS: MetricSpec[] = [
     name: 'events_per_s',
     unit: 'events/s',
     better: 'higher',
+    primary: true,
     headline: true,
     label: 'sysbench cpu events/s',
   },
@@ -17,7 +25,7 @@ const METRICS: MetricSpec[] = [
 ];
 
 /** `sysbench cpu` in the guest: CPU throughput, the workload Remus's pauses cost least. */
-export function cpuWorkload(config: CpuWorkloadConfig): WorkloadModule {
+function configureCpu(config: CpuWorkloadConfig): WorkloadModule {
   return {
     name: 'cpu',
     description: 'sysbench cpu (prime search) in the guest; events per second',
@@ -26,6 +34,14 @@ export function cpuWorkload(config: CpuWorkloadConfig): WorkloadModule {
     create: () => new CpuWorkload(config),
   };
 }
+
+export const cpuWorkload = defineWorkload({
+  name: 'cpu',
+  configSchema: cpuWorkloadSchema,
+  defaults: CPU_DEFAULTS,
+  quick: true,
+  configure: configureCpu,
+});
 
 class CpuWorkload implements Workload {
   readonly name = 'cpu';

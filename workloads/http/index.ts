@@ -1,11 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import type { HttpWorkloadConfig } from '../../harness/config/schema.ts';
 import type { Endpoint, Guest, GuestProcess } from '../../harness/testbeds/types.ts';
 import { runClientProcess } from '../client-process.ts';
 import { startBusyboxHttpd, startGuestServer } from '../guest-server.ts';
-import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
-
+import {
+  defineWorkload,
+  type MetricSpec,
+  type TrialContext,
+  type TrialResult,
+  type Workload,
+  type WorkloadModule,
+} from '../types.ts';
 import { type HttpClientInput, type HttpClientOutput, runClient } from './client.ts';
+import { HTTP_DEFAULTS, HTTP_XEN_LAB, type HttpWorkloadConfig, httpWorkloadSchema } from './config.ts';
 
 const HTTP_SERVER = fileURLToPath(new URL('./guest/http-server.mjs', import.meta.url));
 const CLIENT_MODULE = fileURLToPath(new URL('./client.ts', import.meta.url));
@@ -16,7 +22,14 @@ const CLIENT_MODULE = fileURLToPath(new URL('./client.ts', import.meta.url));
  * of record (that is the latency workload's).
  */
 const METRICS: MetricSpec[] = [
-  { name: 'requests_per_s', unit: 'req/s', better: 'higher', headline: true, label: 'HTTP requests/s' },
+  {
+    name: 'requests_per_s',
+    unit: 'req/s',
+    better: 'higher',
+    primary: true,
+    headline: true,
+    label: 'HTTP requests/s',
+  },
   { name: 'throughput_bytes_per_s', unit: 'B/s', better: 'higher' },
   { name: 'requests', unit: 'count', better: 'info' },
   { name: 'latency_p50_ms', unit: 'ms (1 ms resolution)', better: 'lower' },
@@ -27,7 +40,7 @@ const METRICS: MetricSpec[] = [
 ];
 
 /** An HTTP server in the guest, autocannon outside it; replies cross the output-commit path. */
-export function httpWorkload(config: HttpWorkloadConfig): WorkloadModule {
+function configureHttp(config: HttpWorkloadConfig): WorkloadModule {
   return {
     name: 'http',
     description: `${config.server === 'busybox' ? 'busybox httpd' : 'Node HTTP server'} in the guest, autocannon with ${config.connections} connections outside; requests/s`,
@@ -45,6 +58,15 @@ export function httpWorkload(config: HttpWorkloadConfig): WorkloadModule {
     create: () => new HttpWorkload(config),
   };
 }
+
+export const httpWorkload = defineWorkload({
+  name: 'http',
+  configSchema: httpWorkloadSchema,
+  defaults: HTTP_DEFAULTS,
+  testbedDefaults: { 'xen-lab': HTTP_XEN_LAB },
+  quick: false,
+  configure: configureHttp,
+});
 
 class HttpWorkload implements Workload {
   readonly name = 'http';

@@ -2,17 +2,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import type { LatencyWorkloadConfig } from '../../harness/config/schema.ts';
 import type { Endpoint, Guest, GuestProcess, ProtectionReport } from '../../harness/testbeds/types.ts';
 import { runClientProcess } from '../client-process.ts';
 import { startGuestServer, startSocatEcho } from '../guest-server.ts';
-import type {
-  Measurement,
-  MetricSpec,
-  TrialContext,
-  TrialResult,
-  Workload,
-  WorkloadModule,
+import {
+  defineWorkload,
+  type Measurement,
+  type MetricSpec,
+  type TrialContext,
+  type TrialResult,
+  type Workload,
+  type WorkloadModule,
 } from '../types.ts';
 import {
   decodeClientOutput,
@@ -20,6 +20,12 @@ import {
   type LatencyClientOutput,
   runClient,
 } from './client.ts';
+import {
+  LATENCY_DEFAULTS,
+  LATENCY_XEN_LAB,
+  type LatencyWorkloadConfig,
+  latencyWorkloadSchema,
+} from './config.ts';
 import type { PacedResult } from './paced-client.ts';
 import { phaseAnalysis } from './phase.ts';
 import type { PingPongResult } from './ping-pong.ts';
@@ -28,7 +34,15 @@ const ECHO_SERVER = fileURLToPath(new URL('./guest/echo-server.mjs', import.meta
 const CLIENT_MODULE = fileURLToPath(new URL('./client.ts', import.meta.url));
 
 const METRICS: MetricSpec[] = [
-  { name: 'rtt_p50_us', unit: 'µs', better: 'lower', headline: true, label: 'RTT p50' },
+  {
+    name: 'rtt_p50_us',
+    unit: 'µs',
+    better: 'lower',
+    primary: true,
+    headline: true,
+    roundTrip: true,
+    label: 'RTT p50',
+  },
   { name: 'rtt_p90_us', unit: 'µs', better: 'lower' },
   { name: 'rtt_p99_us', unit: 'µs', better: 'lower', headline: true, label: 'RTT p99' },
   { name: 'rtt_p999_us', unit: 'µs', better: 'lower' },
@@ -51,7 +65,7 @@ const METRICS: MetricSpec[] = [
  * paced client (the RTT of record, from intended send times) and a closed-loop ping-pong (second
  * view). Under protection each request's phase in the checkpoint epoch is related to its RTT.
  */
-export function latencyWorkload(config: LatencyWorkloadConfig): WorkloadModule {
+function configureLatency(config: LatencyWorkloadConfig): WorkloadModule {
   return {
     name: 'latency',
     description: `${config.transport.toUpperCase()} echo (${config.echoServer}) in the guest; open-loop paced client (${config.ratePerS} req/s) and closed-loop ping-pong outside; RTT in µs`,
@@ -63,6 +77,15 @@ export function latencyWorkload(config: LatencyWorkloadConfig): WorkloadModule {
     create: () => new LatencyWorkload(config),
   };
 }
+
+export const latencyWorkload = defineWorkload({
+  name: 'latency',
+  configSchema: latencyWorkloadSchema,
+  defaults: LATENCY_DEFAULTS,
+  testbedDefaults: { 'xen-lab': LATENCY_XEN_LAB },
+  quick: true,
+  configure: configureLatency,
+});
 
 class LatencyWorkload implements Workload {
   readonly name = 'latency';

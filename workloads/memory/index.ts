@@ -3,12 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { MemoryWorkloadConfig } from '../../harness/config/schema.ts';
 import { InterruptedError } from '../../harness/errors.ts';
 import { buildCProgram } from '../../harness/setup/guest-programs.ts';
 import type { Guest, GuestProcess } from '../../harness/testbeds/types.ts';
 import { runInGuest } from '../run-in-guest.ts';
-import type { MetricSpec, TrialContext, TrialResult, Workload, WorkloadModule } from '../types.ts';
+import {
+  defineWorkload,
+  type MetricSpec,
+  type TrialContext,
+  type TrialResult,
+  type Workload,
+  type WorkloadModule,
+} from '../types.ts';
+import {
+  MEMORY_DEFAULTS,
+  MEMORY_XEN_LAB,
+  type MemoryWorkloadConfig,
+  memoryWorkloadSchema,
+} from './config.ts';
 import { type Progress, parseProgress } from './progress.ts';
 import { parseSysbenchMemory } from './sysbench.ts';
 
@@ -26,30 +38,30 @@ async function wait(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 const METRICS: MetricSpec[] = [
-  {
-    name: 'pages_per_s',
-    unit: 'pages/s',
-    better: 'higher',
-    headline: true,
-    label: 'dirtier pages written/s',
-  },
+  { name: 'pages_per_s', unit: 'pages/s', better: 'higher', label: 'dirtier pages written/s' },
   { name: 'missed_ticks_per_s', unit: '1/s', better: 'lower' },
   { name: 'mib_per_s', unit: 'MiB/s', better: 'higher', label: 'sysbench memory MiB/s' },
 ];
+
+/** The program decides the metric of record: pages written per second, or sysbench's MiB/s. */
+function memoryMetrics(config: MemoryWorkloadConfig): MetricSpec[] {
+  const primary = config.program === 'dirtier' ? 'pages_per_s' : 'mib_per_s';
+  return METRICS.map((m) => (m.name === primary ? { ...m, primary: true, headline: true } : m));
+}
 
 /**
  * Remus's page dirtier in the guest: a working set written at random at a set rate (pages per
  * ms). The replication cost shows as pages per second below the configured rate (the guest is
  * paused) and, on the protection's side, as copied pages and pause time per checkpoint.
  */
-export function memoryWorkload(config: MemoryWorkloadConfig): WorkloadModule {
+function configureMemory(config: MemoryWorkloadConfig): WorkloadModule {
   return {
     name: 'memory',
     description:
       config.program === 'dirtier'
         ? `page dirtier in the guest: ${config.workingSetMB} MB working set, ${config.dirtyPagesPerMs || 'max'} pages/ms`
         : `sysbench memory in the guest: sequential writes over a ${config.workingSetMB} MB block`,
-    metrics: METRICS,
+    metrics: memoryMetrics(config),
     requiredTools:
       config.program === 'dirtier'
         ? config.guestDirtier
@@ -72,13 +84,24 @@ export function memoryWorkload(config: MemoryWorkloadConfig): WorkloadModule {
   };
 }
 
+export const memoryWorkload = defineWorkload({
+  name: 'memory',
+  configSchema: memoryWorkloadSchema,
+  defaults: MEMORY_DEFAULTS,
+  testbedDefaults: { 'xen-lab': MEMORY_XEN_LAB },
+  quick: false,
+  configure: configureMemory,
+});
+
 class MemoryWorkload implements Workload {
   readonly name = 'memory';
-  readonly metrics = METRICS;
+  readonly metrics: MetricSpec[];
   private dirtier: GuestProcess | null = null;
   private progressFile = '';
 
-  constructor(private readonly config: MemoryWorkloadConfig) {}
+  constructor(private readonly config: MemoryWorkloadConfig) {
+    this.metrics = memoryMetrics(config);
+  }
 
   /** Starts the dirtier before protection, so that touching the working set is not measured. */
   async prepare(guest: Guest): Promise<void> {

@@ -1,5 +1,6 @@
 import type { EmulatedConfig } from '../../config/schema.ts';
-import type { GuestSession, Testbed, TestbedFacts } from '../types.ts';
+import type { Testbed, TestbedFacts } from '../testbed.ts';
+import type { GuestSession } from '../types.ts';
 import { findCgroupMounts, sweepStaleCgroups } from './cgroup.ts';
 import { chooseFreezer, type FreezerChoice } from './freezer-choice.ts';
 import { EmulatedGuestSession, GUEST_ENV_MARKER } from './guest.ts';

@@ -2,7 +2,8 @@ import type { XenConfig, XenLabConfig } from '../../config/schema.ts';
 import { LAB_GUEST, labDir, labGuestTarget, labTarget } from '../../lab/hosts.ts';
 import { labUp } from '../../lab/up.ts';
 import type { SshTarget } from '../../remote/ssh.ts';
-import type { GuestSession, Testbed, TestbedFacts } from '../types.ts';
+import type { Testbed, TestbedFacts } from '../testbed.ts';
+import type { GuestSession } from '../types.ts';
 import { XenTestbed } from '../xen/index.ts';
 import { placeLabGuest } from './guest-placement.ts';
 

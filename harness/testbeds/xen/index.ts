@@ -1,6 +1,7 @@
 import type { XenConfig } from '../../config/schema.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
-import type { GuestSession, Testbed, TestbedFacts } from '../types.ts';
+import type { Testbed, TestbedFacts } from '../testbed.ts';
+import type { GuestSession } from '../types.ts';
 import { connect } from './connect.ts';
 import { XenGuestSession } from './guest.ts';
 import { type PreflightFacts, preflight } from './preflight.ts';

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** `workloads.memory`: which program writes the guest's pages, over how much memory, how fast. */
+export const memoryWorkloadSchema = z.strictObject({
+  /**
+   * `dirtier`: Remus's page-dirtier microbenchmark (random pages of the working set at a set rate);
+   * `sysbench`: `sysbench memory` writing a block of the working set's size sequentially, as fast
+   * as it can (every page dirty at every checkpoint: the worst case).
+   */
+  program: z.enum(['dirtier', 'sysbench'], { error: 'expected dirtier or sysbench' }),
+  /** Pages the program writes, in MB. */
+  workingSetMB: z.number().int().min(1).max(65_536),
+  /** Pages written per millisecond; 0 writes as fast as the CPU allows. */
+  dirtyPagesPerMs: z.number().int().min(0).max(100_000),
+  /**
+   * The page dirtier's path inside a guest that brings its own (the Xen lab's: /usr/bin/dirtier).
+   * Omitted: workloads/memory/guest/dirtier.c is built on this machine and run at that path.
+   */
+  guestDirtier: z.string().startsWith('/', { error: 'expected an absolute path in the guest' }).optional(),
+});
+
+export type MemoryWorkloadConfig = z.infer<typeof memoryWorkloadSchema>;
+
+export const MEMORY_DEFAULTS: MemoryWorkloadConfig = {
+  program: 'dirtier',
+  workingSetMB: 64,
+  dirtyPagesPerMs: 64,
+};
+
+// The Xen lab's guest carries its own static page dirtier (harness/lab/scripts/guest.sh); it has
+// 160 MB with about 50 MB free and runs at about 1/11 of native speed.
+export const MEMORY_XEN_LAB: Partial<MemoryWorkloadConfig> = {
+  guestDirtier: '/usr/bin/dirtier',
+  workingSetMB: 16,
+  dirtyPagesPerMs: 4,
+};
