@@ -1,3 +1,4 @@
+import { testbedSemantics } from './testbed-semantics.ts';
 import type { Finding, RunAnalysis } from './types.ts';
 
 const ms = (us: number) => `${(us / 1000).toFixed(us >= 10_000 ? 1 : 2)} ms`;
@@ -11,7 +12,7 @@ function bestIntervalFinding(a: RunAnalysis): Finding {
   const caveats = [
     "Best = lowest overhead ratio of the workload's primary metric; intervals whose 95 % bootstrap CI overlaps the best one are ties.",
   ];
-  if (a.session?.testbed.mechanisms.replication === 'none') {
+  if (testbedSemantics(a.session?.testbed)?.memoryReplicated === false) {
     caveats.push(
       'This testbed copied no memory: a checkpoint costs only its pause, so throughput favours long intervals; memory replication would add a cost per dirty page.',
     );
@@ -48,16 +49,11 @@ function latencyFinding(a: RunAnalysis): Finding {
   );
   const cells = a.metrics.filter((m) => roundTrips.includes(`${m.workload} ${m.metric}`) && m.overhead);
   const caveats: string[] = [];
-  const output = a.session?.testbed.mechanisms.outputCommit;
-  if (output === 'tcp-proxy') {
-    caveats.push(
-      'Output commit by a TCP proxy: payload is held until the checkpoint commits; TCP handshakes and ACKs are not.',
-    );
+  const semantics = testbedSemantics(a.session?.testbed);
+  if (semantics?.outputHeld && semantics.outputNotHeld) {
+    caveats.push(`Output held until the checkpoint commits, except: ${semantics.outputNotHeld}.`);
   }
-  const mechanisms = a.session?.testbed.mechanisms ?? {};
-  // Emulated: outputCommit none / unsafe; Xen: networkBuffering "off (-n, unsafe)".
-  const unbuffered =
-    output === 'none' || Boolean(mechanisms.unsafe) || (mechanisms.networkBuffering ?? '').startsWith('off');
+  const unbuffered = semantics?.outputHeld === false;
   if (unbuffered) {
     caveats.push(
       'Network output was NOT buffered (unsafe Remus mode): latency here is not what buffered Remus would show.',

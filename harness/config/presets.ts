@@ -1,4 +1,5 @@
 import { WORKLOAD_NAMES, WORKLOADS } from '../../workloads/index.ts';
+import { TESTBEDS } from '../testbeds/index.ts';
 import type { Config, MatrixConfig, TestbedName } from './schema.ts';
 
 /**
@@ -42,19 +43,27 @@ function workloadDefaultsFor(testbed: TestbedName): Record<string, unknown> {
 }
 
 /**
- * Defaults that differ per testbed, applied under the user's layers: the Xen lab's guest has no
- * node, and each workload says what it uses there instead (its module's testbedDefaults).
+ * Defaults that differ per testbed, applied under the user's layers: the testbed's own section (when
+ * it has defaults; the default testbed's are in DEFAULT_CONFIG) and what each workload uses there
+ * instead of its usual defaults (e.g. the Xen lab's guest has no node), all from the module lists.
  */
-export const TESTBED_DEFAULTS: Partial<Record<TestbedName, Record<string, unknown>>> = {
-  'xen-lab': {
-    testbed: { xenLab: { networkBuffering: true } },
-    workloads: workloadDefaultsFor('xen-lab'),
-  },
-};
+export const TESTBED_DEFAULTS: Partial<Record<TestbedName, Record<string, unknown>>> = Object.fromEntries(
+  TESTBEDS.flatMap((t, index) => {
+    const workloads = workloadDefaultsFor(t.kind);
+    const section = index > 0 && t.defaults !== undefined ? { [t.section]: t.defaults } : null;
+    if (!section && Object.keys(workloads).length === 0) return [];
+    return [[t.kind, { ...(section ? { testbed: section } : {}), workloads }]];
+  }),
+);
+
+const [DEFAULT_TESTBED] = TESTBEDS;
 
 export const DEFAULT_CONFIG: Config = {
   matrix: QUICK_MATRIX,
-  testbed: { kind: 'emulated', emulated: { freezer: 'auto', priority: 'auto', tracking: 'auto' } },
+  testbed: {
+    kind: DEFAULT_TESTBED.kind,
+    [DEFAULT_TESTBED.section]: DEFAULT_TESTBED.defaults,
+  } as Config['testbed'],
   workloads: Object.fromEntries(WORKLOADS.map((w) => [w.name, w.defaults])) as Config['workloads'],
   retries: 1,
   minFreeMB: 64,

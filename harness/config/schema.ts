@@ -1,26 +1,26 @@
 import { z } from 'zod';
 import { WORKLOAD_NAMES, WORKLOADS } from '../../workloads/index.ts';
-import { backupAddress, hostName, remotePath, transportCommand, userName, xenName } from './remote-words.ts';
+import { TESTBED_NAMES, TESTBEDS } from '../testbeds/index.ts';
+import type { TestbedDefinition } from '../testbeds/testbed.ts';
 
 /**
  * The one schema of a remus-bench configuration. Every type of the config is inferred from it, so
  * the file format, the CLI overrides and the code cannot drift apart.
  */
 
-// The workloads and their config sections come from the module list.
+// The workloads and the testbeds, and their config sections, come from the module lists.
 export { WORKLOAD_NAMES, type WorkloadName } from '../../workloads/index.ts';
+export type { EmulatedConfig } from '../testbeds/emulated/config.ts';
+export { FREEZER_CHOICES, PRIORITY_CHOICES, TRACKING_CHOICES } from '../testbeds/emulated/config.ts';
+export { TESTBED_NAMES, type TestbedName } from '../testbeds/index.ts';
+export type { SshTargetConfig, XenConfig } from '../testbeds/xen/config.ts';
+export type { XenLabConfig } from '../testbeds/xen-lab/config.ts';
 
 type WorkloadDefinitions = (typeof WORKLOADS)[number];
 /** `workloads.<name>`: each workload's own schema, under its name. */
 const workloadSections = Object.fromEntries(WORKLOADS.map((w) => [w.name, w.configSchema])) as {
   [D in WorkloadDefinitions as D['name']]: D['configSchema'];
 };
-
-export const TESTBED_NAMES = ['emulated', 'xen', 'xen-lab'] as const;
-export type TestbedName = (typeof TESTBED_NAMES)[number];
-
-export const FREEZER_CHOICES = ['auto', 'cgroup2', 'cgroup1', 'sigstop'] as const;
-export const PRIORITY_CHOICES = ['auto', 'realtime', 'nice', 'normal'] as const;
 
 const intervalMs = z
   .number({ error: 'expected a checkpoint interval in milliseconds (a number)' })
@@ -63,101 +63,35 @@ export const matrixSchema = z.strictObject({
     .max(2 ** 32 - 1, { error: 'expected at most 4294967295' }),
 });
 
-export const TRACKING_CHOICES = ['auto', 'uffd-wp', 'soft-dirty', 'full-compare', 'none'] as const;
-
-export const emulatedSchema = z.strictObject({
-  /** How the guest is paused; `auto` takes the best the host offers and records it. */
-  freezer: z.enum(FREEZER_CHOICES, { error: `expected one of ${FREEZER_CHOICES.join(', ')}` }),
-  /** Scheduling priority of the checkpoint controller; `auto` takes the best permitted. */
-  priority: z.enum(PRIORITY_CHOICES, { error: `expected one of ${PRIORITY_CHOICES.join(', ')}` }),
-  /**
-   * How written guest pages are found at each checkpoint (copied to the backup process); `auto`
-   * takes the best that works here; `none` copies no memory (the checkpoint commits at the end of
-   * its pause: the cost of pausing and output commit alone).
-   */
-  tracking: z.enum(TRACKING_CHOICES, { error: `expected one of ${TRACKING_CHOICES.join(', ')}` }),
-});
-
-/** How the harness reaches one host over SSH. Secrets never go here: see passphraseEnv. */
-export const sshTargetSchema = z.strictObject({
-  host: hostName,
-  port: z.number().int().min(1).max(65_535),
-  user: userName,
-  /** Private key file; omit to use the SSH agent ($SSH_AUTH_SOCK). */
-  keyFile: z.string().min(1).optional(),
-  /** Name of the environment variable holding the key's passphrase (the passphrase itself is never stored). */
-  passphraseEnv: z.string().min(1).optional(),
-  /** OpenSSH known_hosts file with this host's key (plain or hashed entry); unknown keys are refused. */
-  knownHosts: z.string().min(1, { error: 'expected the path of a known_hosts file' }),
-});
-
-export const xenSchema = z.strictObject({
-  /** The dom0 that runs the guest and `xl remus`. */
-  primary: sshTargetSchema,
-  /** The dom0 that receives the checkpoints. */
-  backup: sshTargetSchema,
-  /** The backup as the primary names it in `xl remus ... <host>` (after the transport command). */
-  backupAddress,
-  /** `xl remus -s`: the transport command on the primary (must log in to the backup without a prompt). */
-  transport: transportCommand,
-  guest: z.strictObject({
-    /** The protected domain's name on the primary. */
-    domain: xenName('a Xen domain name'),
-    /** Address the harness's network clients use to reach the guest. */
-    address: hostName,
-    /** SSH into the guest, for in-guest programs. */
-    ssh: sshTargetSchema,
-    /**
-     * A network namespace of the harness host (`ip netns`) from which the guest is reachable: its
-     * SSH and the workload clients then run inside it. Omit when the guest is reachable directly.
-     */
-    netns: xenName('a network namespace name (see `ip netns list`)').optional(),
-  }),
-  remus: z.strictObject({
-    /**
-     * Unsafe Remus flags (xl remus -F plus these), recorded on every sample: `noNetbuf` (-n: replies
-     * are not held until the checkpoint commits), `noDiskReplication` (-d), `blackhole` (-b).
-     */
-    unsafe: z.strictObject({ noNetbuf: z.boolean(), noDiskReplication: z.boolean(), blackhole: z.boolean() }),
-    /** Folder on the primary for the xl remus logs. */
-    logDir: remotePath,
-  }),
-  /** Seconds to wait for the first checkpoint (the initial copy of the guest's memory). */
-  readyTimeoutS: z.number().min(1).max(3600),
-});
-
-export const xenLabSchema = z.strictObject({
-  /**
-   * Remus's output commit in the lab: true runs `xl remus` with network buffering (the lab's libxl is
-   * built with libnl: the guest's output waits in dom0 until its checkpoint is on the backup); false
-   * runs the unsafe `xl remus -F -n` (output leaves at once). Recorded on every sample.
-   */
-  networkBuffering: z.boolean(),
-});
+type TestbedDefinitions = (typeof TESTBEDS)[number];
+/** `testbed.<section>`: each testbed's own schema, optional (its defaults, or an error, when absent). */
+const testbedSections = Object.fromEntries(TESTBEDS.map((t) => [t.section, t.configSchema.optional()])) as {
+  [D in TestbedDefinitions as D['section']]: z.ZodOptional<D['configSchema']>;
+};
 
 export const testbedSchema = z
   .strictObject({
     kind: z.enum(TESTBED_NAMES, { error: `expected one of ${TESTBED_NAMES.join(', ')}` }),
-    emulated: emulatedSchema,
-    xen: xenSchema.optional(),
-    /** The Xen lab in a box (`kind: "xen-lab"`); its defaults come with the testbed. */
-    xenLab: xenLabSchema.optional(),
+    ...testbedSections,
   })
   .superRefine((testbed, context) => {
-    if (testbed.kind === 'xen' && !testbed.xen) {
-      context.addIssue({
-        code: 'custom',
-        path: ['xen'],
-        message:
-          'required when testbed.kind is "xen": the primary and backup dom0s, the guest and the Remus options (see README, "The Xen testbed")',
-      });
-    }
-    if (testbed.xenLab && testbed.kind !== 'xen-lab') {
-      context.addIssue({
-        code: 'custom',
-        path: ['xenLab'],
-        message: `only for testbed.kind "xen-lab" (this run's is "${testbed.kind}"); on real dom0s set testbed.xen.remus.unsafe.noNetbuf`,
-      });
+    const sections = testbed as Record<string, unknown>;
+    for (const definition of TESTBEDS as readonly TestbedDefinition[]) {
+      const given = sections[definition.section] !== undefined;
+      if (definition.kind === testbed.kind && !given && definition.defaults === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: [definition.section],
+          message: definition.whenMissing ?? `required when testbed.kind is "${definition.kind}"`,
+        });
+      }
+      if (definition.kind !== testbed.kind && given && definition.onlyWithItsKind) {
+        context.addIssue({
+          code: 'custom',
+          path: [definition.section],
+          message: `only for testbed.kind "${definition.kind}" (this run's is "${testbed.kind}"); ${definition.onlyWithItsKind}`,
+        });
+      }
     }
   });
 
@@ -194,7 +128,3 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type MatrixConfig = z.infer<typeof matrixSchema>;
-export type EmulatedConfig = z.infer<typeof emulatedSchema>;
-export type XenConfig = z.infer<typeof xenSchema>;
-export type XenLabConfig = z.infer<typeof xenLabSchema>;
-export type SshTargetConfig = z.infer<typeof sshTargetSchema>;

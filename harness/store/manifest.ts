@@ -5,18 +5,9 @@ import type { Cell } from '../plan/plan.ts';
 import { writeJsonAtomic } from './durable.ts';
 import { readJsonFile } from './json-file.ts';
 import type { MetricSpec } from './samples.ts';
+import type { TestbedFacts } from './testbed-facts.ts';
 
-/** Which mechanism does each job, and what was rejected on the way (a testbed's probe finds them). */
-export interface TestbedFacts {
-  name: string;
-  mechanisms: Record<string, string>;
-  /** A sentence per mechanism saying how it works, for the manifest and the report. */
-  details: Record<string, string>;
-  /** Better mechanisms that were not usable here, with the reason. */
-  fallbacks: string[];
-  /** Things the reader of the results must know (semantic gaps to real Remus). */
-  caveats: string[];
-}
+export type { TestbedFacts } from './testbed-facts.ts';
 
 /** One start (or resume) of a run: hosts and mechanisms can differ between sessions of one run. */
 export interface RunSession {

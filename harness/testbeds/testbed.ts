@@ -1,8 +1,9 @@
-import type { TestbedFacts } from '../store/manifest.ts';
+import type { z } from 'zod';
+import type { TestbedFacts } from '../store/testbed-facts.ts';
 import type { GuestSession } from './types.ts';
 
 // What a probe found is stored in the manifest: its shape belongs to the store.
-export type { TestbedFacts } from '../store/manifest.ts';
+export type { TestbedFacts } from '../store/testbed-facts.ts';
 
 /** The interface every testbed implements (emulated, xen and xen-lab). */
 export interface Testbed {
@@ -17,4 +18,40 @@ export interface Testbed {
    * may still be running, and what to do about it.
    */
   leftRunning(): string;
+}
+
+/** What a testbed is given besides its config section: the run's log and its stop signal. */
+export interface TestbedContext {
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * What the module list (testbeds/index.ts) holds: a testbed that describes itself. The config
+ * schema (`testbed.kind` and one section per testbed), the presets and the run loop read it there.
+ */
+export interface TestbedDefinition<
+  K extends string = string,
+  F extends string = string,
+  S extends z.ZodType = z.ZodType,
+> {
+  /** `testbed.kind`. */
+  readonly kind: K;
+  /** The name of its section of `testbed` (e.g. `xenLab` for kind `xen-lab`). */
+  readonly section: F;
+  readonly configSchema: S;
+  /** Used when the config has no section for it; without defaults the section is required. */
+  readonly defaults?: z.output<S>;
+  /** Said when the section is required and missing: what to give. */
+  readonly whenMissing?: string;
+  /** Set when the section must not be given with another kind: what to do instead. */
+  readonly onlyWithItsKind?: string;
+  create(config: z.output<S>, context: TestbedContext): Testbed;
+}
+
+/** Declares a testbed; keeps its kind and section literal types, so that the config's type names them. */
+export function defineTestbed<const K extends string, const F extends string, S extends z.ZodType>(
+  definition: TestbedDefinition<K, F, S>,
+): TestbedDefinition<K, F, S> {
+  return definition;
 }

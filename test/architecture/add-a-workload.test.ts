@@ -1,18 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../harness/version.ts';
+import { addModule, cliIn, copyProject, typecheck } from '../helpers/project-copy.ts';
 
 /**
  * Adding a workload is one folder and one line: a copy of the project gets the fixture workload
@@ -22,58 +11,27 @@ import { PROJECT_ROOT } from '../../harness/version.ts';
  * best-interval line, the manifest and the reports.
  */
 function projectWithFixtureWorkload(): string {
-  const copy = mkdtempSync(join(tmpdir(), 'rb-add-workload-'));
-  // The project's files as git sees them (committed or not, ignored ones left out).
-  const tracked = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-  })
-    .split('\0')
-    .filter((file) => file && existsSync(join(PROJECT_ROOT, file)));
-  for (const file of tracked) {
-    mkdirSync(dirname(join(copy, file)), { recursive: true });
-    cpSync(join(PROJECT_ROOT, file), join(copy, file));
-  }
-  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'));
-  // The folder.
-  cpSync(join(PROJECT_ROOT, 'test/fixtures/workloads/spawnloop'), join(copy, 'workloads/spawnloop'), {
-    recursive: true,
+  const copy = copyProject('rb-add-workload-');
+  const grew = addModule(copy, {
+    fixture: 'test/fixtures/workloads/spawnloop',
+    folder: 'workloads/spawnloop',
+    list: 'workloads/index.ts',
+    importAfter: "import { memoryWorkload } from './memory/index.ts';\n",
+    importLine: "import { spawnloopWorkload } from './spawnloop/index.ts';",
+    listEnd: '] as const;',
+    name: 'spawnloopWorkload',
   });
-  // The line: its import, and its name in the list.
-  const list = join(copy, 'workloads/index.ts');
-  const before = readFileSync(list, 'utf8');
-  const after = before
-    .replace(
-      "import { memoryWorkload } from './memory/index.ts';\n",
-      "import { memoryWorkload } from './memory/index.ts';\nimport { spawnloopWorkload } from './spawnloop/index.ts';\n",
-    )
-    .replace('httpWorkload] as const;', 'httpWorkload, spawnloopWorkload] as const;');
-  expect(after.split('\n').length).toBe(before.split('\n').length + 1);
-  writeFileSync(list, after);
+  expect(grew).toBe(1);
   return copy;
 }
 
-function cli(copy: string, args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli.ts', ...args], {
-    cwd: copy,
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  return { code: result.status, output: `${result.stdout}${result.stderr}` };
-}
+const cli = cliIn;
 
 describe('adding a workload', { timeout: 300_000 }, () => {
   it('is one folder and one line of workloads/index.ts: it type-checks, runs, and is analysed and reported', () => {
     const copy = projectWithFixtureWorkload();
-    const typecheck = spawnSync(
-      process.execPath,
-      [join(copy, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'],
-      {
-        cwd: copy,
-        encoding: 'utf8',
-      },
-    );
-    expect(typecheck.status, typecheck.stdout + typecheck.stderr).toBe(0);
+    const checked = typecheck(copy);
+    expect(checked.status, checked.output).toBe(0);
 
     // The config knows its section and checks its fields.
     const bad = cli(copy, [

@@ -144,6 +144,6 @@ describe('layers (imports only point down)', () => {
     const typeOnly = (from: string, to: string) =>
       edges.find((e) => e.from === from && e.to === to)?.typeOnly;
     expect(typeOnly('harness/run/trial.ts', 'harness/testbeds/testbed.ts')).toBe(true);
-    expect(typeOnly('harness/run/experiment.ts', 'harness/store/lock.ts')).toBe(false);
+    expect(typeOnly('harness/run/run-locks.ts', 'harness/store/lock.ts')).toBe(false);
   });
 });

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FREEZER_CHOICES } from '../../config/schema.ts';
 import { UserError } from '../../errors.ts';
 import { CGROUP_PREFIX, type CgroupMounts, findCgroupMounts } from './cgroup.ts';
+import type { FREEZER_CHOICES } from './config.ts';
 import { type FreezerKind, openFreezer } from './freezer.ts';
 
 export type FreezerPreference = (typeof FREEZER_CHOICES)[number];

@@ -1,7 +1,7 @@
-import type { EmulatedConfig } from '../../config/schema.ts';
-import type { Testbed, TestbedFacts } from '../testbed.ts';
+import { defineTestbed, type Testbed, type TestbedFacts } from '../testbed.ts';
 import type { GuestSession } from '../types.ts';
 import { findCgroupMounts, sweepStaleCgroups } from './cgroup.ts';
+import { EMULATED_DEFAULTS, type EmulatedConfig, emulatedSchema } from './config.ts';
 import { chooseFreezer, type FreezerChoice } from './freezer-choice.ts';
 import { EmulatedGuestSession, GUEST_ENV_MARKER } from './guest.ts';
 import {
@@ -84,6 +84,12 @@ export class EmulatedTestbed implements Testbed {
         network: 'loopback (127.0.0.1), every guest port reached through the output-commit proxy',
       },
       fallbacks: [...freezer.fallbacks, ...priority.fallbacks, ...(memory?.fallbacks ?? [])],
+      semantics: {
+        outputHeld: true,
+        memoryReplicated: memory !== null,
+        outputNotHeld:
+          'TCP handshakes and ACKs (the proxy holds payload bytes; the host kernel terminates TCP)',
+      },
       caveats: [
         'Only payload bytes are held by the proxy; TCP handshakes and ACKs are not (the host kernel terminates TCP).',
         ...replication.caveats,
@@ -129,3 +135,11 @@ export class EmulatedTestbed implements Testbed {
     );
   }
 }
+
+export const emulatedTestbed = defineTestbed({
+  kind: 'emulated',
+  section: 'emulated',
+  configSchema: emulatedSchema,
+  defaults: EMULATED_DEFAULTS,
+  create: (config) => new EmulatedTestbed(config),
+});

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
-import type { PRIORITY_CHOICES } from '../../config/schema.ts';
 import { UserError } from '../../errors.ts';
+import type { PRIORITY_CHOICES } from './config.ts';
 
 export type PriorityChoice = (typeof PRIORITY_CHOICES)[number];
 

@@ -1,10 +1,11 @@
-import type { XenConfig, XenLabConfig } from '../../config/schema.ts';
 import { LAB_GUEST, labDir, labGuestTarget, labTarget } from '../../lab/hosts.ts';
 import { labUp } from '../../lab/up.ts';
 import type { SshTarget } from '../../remote/ssh.ts';
-import type { Testbed, TestbedFacts } from '../testbed.ts';
+import { defineTestbed, type Testbed, type TestbedFacts } from '../testbed.ts';
 import type { GuestSession } from '../types.ts';
+import type { XenConfig } from '../xen/config.ts';
 import { XenTestbed } from '../xen/index.ts';
+import { XEN_LAB_DEFAULTS, type XenLabConfig, xenLabSchema } from './config.ts';
 import { placeLabGuest } from './guest-placement.ts';
 
 /** The lab's SSH targets as the xen testbed's config fields (key and known_hosts from the lab build). */
@@ -102,3 +103,12 @@ export class XenLabTestbed implements Testbed {
     return this.xen.leftRunning();
   }
 }
+
+export const xenLabTestbed = defineTestbed({
+  kind: 'xen-lab',
+  section: 'xenLab',
+  configSchema: xenLabSchema,
+  defaults: XEN_LAB_DEFAULTS,
+  onlyWithItsKind: 'on real dom0s set testbed.xen.remus.unsafe.noNetbuf',
+  create: (config, context) => new XenLabTestbed(config, context.log, context.signal),
+});

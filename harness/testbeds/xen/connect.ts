@@ -1,6 +1,6 @@
-import type { SshTargetConfig } from '../../config/schema.ts';
 import { takeSecretFromEnv } from '../../remote/secret-env.ts';
 import { RemoteHost, type SshTarget } from '../../remote/ssh.ts';
+import type { SshTargetConfig } from './config.ts';
 
 /**
  * An SSH target from the config; the passphrase comes from the named environment variable only

@@ -1,6 +1,6 @@
-import type { XenConfig } from '../../config/schema.ts';
 import { RemoteHost } from '../../remote/ssh.ts';
 import type { Endpoint, ExecOptions, ExecResult, Guest, GuestSession, Protection } from '../types.ts';
+import type { XenConfig } from './config.ts';
 import { sshTarget } from './connect.ts';
 import { RemoteProcess, runRemote } from './remote-process.ts';
 import { RemusSession } from './remus-session.ts';

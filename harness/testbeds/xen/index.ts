@@ -1,7 +1,7 @@
-import type { XenConfig } from '../../config/schema.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
-import type { Testbed, TestbedFacts } from '../testbed.ts';
+import { defineTestbed, type Testbed, type TestbedFacts } from '../testbed.ts';
 import type { GuestSession } from '../types.ts';
+import { type XenConfig, xenSchema } from './config.ts';
 import { connect } from './connect.ts';
 import { XenGuestSession } from './guest.ts';
 import { type PreflightFacts, preflight } from './preflight.ts';
@@ -55,6 +55,7 @@ export class XenTestbed implements Testbed {
         sshOverhead: `connect ${Math.round(connected - began)} ms, pre-flight ${Math.round(checked - connected)} ms`,
       },
       fallbacks: [],
+      semantics: { outputHeld: facts.networkBuffering, memoryReplicated: true },
       caveats: [
         ...facts.warnings,
         ...(facts.networkBuffering
@@ -103,3 +104,12 @@ export class XenTestbed implements Testbed {
     );
   }
 }
+
+export const xenTestbed = defineTestbed({
+  kind: 'xen',
+  section: 'xen',
+  configSchema: xenSchema,
+  whenMissing:
+    'required when testbed.kind is "xen": the primary and backup dom0s, the guest and the Remus options (see README, "The Xen testbed")',
+  create: (config) => new XenTestbed(config),
+});

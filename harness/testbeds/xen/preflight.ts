@@ -1,8 +1,8 @@
-import type { XenConfig } from '../../config/schema.ts';
 import { UserError } from '../../errors.ts';
 import { NETBUF_CHECK_SCRIPT, parseNetbufCheck } from '../../netbuf/check.ts';
 import { shellQuote } from '../../remote/shell-quote.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
+import type { XenConfig } from './config.ts';
 import { copyState } from './copies.ts';
 import { xlRemusProcesses } from './dom0-processes.ts';
 import { parseXlInfo, parseXlList, remusOptions } from './xl-output.ts';

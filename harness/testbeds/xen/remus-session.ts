@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { XenConfig } from '../../config/schema.ts';
 import { errorMessage, InterruptedError, TestbedUnsafeError } from '../../errors.ts';
 import { NETBUF_RELEASE_SCRIPT } from '../../netbuf/check.ts';
 import { commandLine, shellQuote } from '../../remote/shell-quote.ts';
 import type { RemoteHost } from '../../remote/ssh.ts';
 import { percentile } from '../../util/order-stats.ts';
 import type { CheckpointSummary, Protection, ProtectionReport } from '../types.ts';
+import type { XenConfig } from './config.ts';
 import { type CopyState, copyState, decideCopies, type Host } from './copies.ts';
 import { findWrapper, killTransport, receiverPids, xlRemusProcesses } from './dom0-processes.ts';
 import { remusFlags } from './preflight.ts';
