@@ -1,4 +1,5 @@
 import { decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { PROTECTION_METRIC } from '../harness/store/protection-metrics.ts';
 import type { MetricSpec, SampleRow } from '../harness/store/samples.ts';
 import { type BootstrapOptions, bootstrapMean, bootstrapRatioOfMeans } from './bootstrap.ts';
 import { findings } from './findings.ts';
@@ -174,20 +175,20 @@ function checkpointCells(metrics: readonly MetricCell[]): CheckpointCell[] {
     const get = (metric: string) => list.find((m) => m.metric === metric)?.mean ?? Number.NaN;
     const intervalMs = (list[0] as MetricCell).intervalMs as number;
     const configuredHz = 1000 / intervalMs;
-    const effectiveHz = get('effective_rate_hz');
+    const effectiveHz = get(PROTECTION_METRIC.effectiveRate);
     cells.push({
       cellId,
       workload: (list[0] as MetricCell).workload,
       intervalMs,
       configuredHz,
       effectiveHz,
-      pauseP50Us: get('pause_p50_us'),
-      pauseP99Us: get('pause_p99_us'),
-      missedEpochs: get('missed_epochs'),
-      dirtyPagesP50: get('dirty_pages_p50'),
-      scanP50Us: get('scan_p50_us'),
-      gatherP50Us: get('gather_p50_us'),
-      shipAckP50Us: get('ship_ack_p50_us'),
+      pauseP50Us: get(PROTECTION_METRIC.pauseP50),
+      pauseP99Us: get(PROTECTION_METRIC.pauseP99),
+      missedEpochs: get(PROTECTION_METRIC.missedEpochs),
+      dirtyPagesP50: get(PROTECTION_METRIC.dirtyPagesP50),
+      scanP50Us: get(PROTECTION_METRIC.scanP50),
+      gatherP50Us: get(PROTECTION_METRIC.gatherP50),
+      shipAckP50Us: get(PROTECTION_METRIC.shipAckP50),
       belowConfigured: effectiveHz < 0.95 * configuredHz,
     });
   }

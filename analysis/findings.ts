@@ -1,10 +1,11 @@
+import { formatRatio } from './format-ratio.ts';
 import { testbedSemantics } from './testbed-semantics.ts';
 import type { Finding, RunAnalysis } from './types.ts';
 
 const ms = (us: number) => `${(us / 1000).toFixed(us >= 10_000 ? 1 : 2)} ms`;
-const times = (x: number) => (x >= 10 ? x.toFixed(0) : x >= 2 ? x.toFixed(1) : x.toFixed(3));
+
 const ratioText = (r: { estimate: number; low: number; high: number }) =>
-  `x${times(r.estimate)}${Number.isFinite(r.low) ? ` [${times(r.low)}, ${times(r.high)}]` : ' (no CI: fewer than 2 trials)'}`;
+  `x${formatRatio(r.estimate)}${Number.isFinite(r.low) ? ` [${formatRatio(r.low)}, ${formatRatio(r.high)}]` : ' (no CI: fewer than 2 trials)'}`;
 
 function bestIntervalFinding(a: RunAnalysis): Finding {
   const title = '(i) The checkpoint interval that performs best depends on the application';
@@ -80,14 +81,14 @@ function latencyFinding(a: RunAnalysis): Finding {
   const ratio = (smallest.overhead as NonNullable<typeof smallest.overhead>).ratio.estimate;
   const verdict =
     ratio >= 10
-      ? `Yes: even at the shortest interval (${smallest.intervalMs} ms) the median RTT is ${times(ratio)} times the unreplicated one: ${
+      ? `Yes: even at the shortest interval (${smallest.intervalMs} ms) the median RTT is ${formatRatio(ratio)} times the unreplicated one: ${
           unbuffered
             ? 'replies were not held (unbuffered mode), so this is the cost of the checkpoint pauses alone.'
             : 'every reply waits for the next checkpoint to commit.'
         }`
       : ratio >= 2
-        ? `Substantial: at ${smallest.intervalMs} ms the median RTT is ${times(ratio)} times the unreplicated one.`
-        : `Not in this run: at ${smallest.intervalMs} ms the median RTT is ${times(ratio)} times the unreplicated one.`;
+        ? `Substantial: at ${smallest.intervalMs} ms the median RTT is ${formatRatio(ratio)} times the unreplicated one.`
+        : `Not in this run: at ${smallest.intervalMs} ms the median RTT is ${formatRatio(ratio)} times the unreplicated one.`;
   return { id: 'latency-overhead', title, verdict, evidence, caveats };
 }
 

@@ -1,4 +1,5 @@
 import type { MetricOverhead, RunAnalysis } from '../analysis/analyze.ts';
+import { intervalLabel } from './format.ts';
 
 /**
  * Chart.js configurations built from an analysis: pure data, JSON-serialisable, so the HTML page
@@ -54,7 +55,6 @@ export const PALETTE = [
   '#17becf',
 ];
 
-const intervalLabel = (ms: number | null) => (ms === null ? 'baseline' : `${ms} ms`);
 const base = { animation: false, responsive: false, maintainAspectRatio: false };
 
 /** Overhead ratio (x baseline) of each workload's primary metric per interval, with 95 % bootstrap CI. */

@@ -1,5 +1,5 @@
 import type { Comparison } from '../analysis/compare.ts';
-import { formatNumber } from './format.ts';
+import { formatNumber, intervalLabel } from './format.ts';
 import { textTable } from './table.ts';
 
 /** A comparison as text: one row per metric, then what was left out and what differs. */
@@ -17,7 +17,7 @@ export function formatComparison(c: Comparison): string {
       ['workload', 'interval', 'metric', 'old mean', 'new mean', 'change', 'p', 'old runs/trials', 'verdict'],
       c.rows.map((r) => [
         r.workload,
-        r.intervalMs === null ? 'baseline' : `${r.intervalMs} ms`,
+        intervalLabel(r.intervalMs),
         `${r.metric} (${r.unit})`,
         formatNumber(r.oldMean),
         formatNumber(r.newMean),

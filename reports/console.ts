@@ -1,19 +1,19 @@
 import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
 import { headlineMetrics } from '../analysis/metric-specs.ts';
-import { formatNumber, formatRatio } from './format.ts';
+import { PROTECTION_METRIC } from '../harness/store/protection-metrics.ts';
+import { formatNumber, formatRatio, intervalLabel } from './format.ts';
 import { textTable } from './table.ts';
 
 /** Besides each workload's headline metrics (its primary first), for every protected cell, whether the checkpoint rate was what was asked, and the pause. */
 const PROTECTION_METRICS: Record<string, string> = {
-  effective_rate_hz: 'checkpoints/s',
-  pause_p50_us: 'pause p50',
+  [PROTECTION_METRIC.effectiveRate]: 'checkpoints/s',
+  [PROTECTION_METRIC.pauseP50]: 'pause p50',
 };
-
-const intervalText = (ms: number | null) => (ms === null ? 'baseline' : `${ms} ms`);
 
 function overheadText(m: MetricCell): string {
   if (m.intervalMs === null) return 'baseline';
-  if (m.metric === 'effective_rate_hz') return `configured ${formatNumber(1000 / m.intervalMs)}/s`;
+  if (m.metric === PROTECTION_METRIC.effectiveRate)
+    return `configured ${formatNumber(1000 / m.intervalMs)}/s`;
   if (!m.overhead) return '';
   const { ratio, absolute, baselineMean, minimumDetectable } = m.overhead;
   const ci = Number.isFinite(ratio.low) ? ` [${formatRatio(ratio.low)}, ${formatRatio(ratio.high)}]` : '';
@@ -41,7 +41,7 @@ export function formatConsoleReport(a: RunAnalysis): string {
         rows.push([
           workload,
           PROTECTION_METRICS[metric] ?? `${metric} (${m.unit})`,
-          intervalText(m.intervalMs),
+          intervalLabel(m.intervalMs),
           String(m.n),
           formatNumber(m.mean),
           Number.isFinite(m.ci.low) ? `[${formatNumber(m.ci.low)}, ${formatNumber(m.ci.high)}]` : '(N < 2)',

@@ -17,10 +17,8 @@ export function escapeHtml(text: string): string {
     .replaceAll('"', '&quot;');
 }
 
-/** An overhead ratio: three decimals near 1 (where the differences are), fewer when large. */
-export function formatRatio(value: number): string {
-  if (!Number.isFinite(value)) return '-';
-  if (value < 10) return value.toFixed(3);
-  if (value < 100) return value.toFixed(1);
-  return value.toFixed(0);
-}
+// One way to write an overhead ratio, in the findings' sentences and in every report.
+export { formatRatio } from '../analysis/format-ratio.ts';
+
+/** A cell's interval as every report writes it: `baseline` (unreplicated) or `25 ms`. */
+export const intervalLabel = (ms: number | null): string => (ms === null ? 'baseline' : `${ms} ms`);

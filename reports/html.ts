@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RunAnalysis } from '../analysis/analyze.ts';
 import { buildCharts, ERROR_BARS_PLUGIN_SOURCE } from './charts.ts';
-import { escapeHtml as esc, formatNumber } from './format.ts';
+import { escapeHtml as esc, formatNumber, intervalLabel } from './format.ts';
 import { checkpointTable, latencyTable, metadataPairs, metricTables, type Table } from './tables.ts';
 import type { Reporter } from './types.ts';
 
@@ -62,7 +62,7 @@ function comparisonHtml(a: RunAnalysis): string {
     header: ['workload', 'interval', 'metric', 'old mean', 'new mean', 'change', 'p', 'verdict'],
     rows: c.rows.map((r) => [
       r.workload,
-      r.intervalMs === null ? 'baseline' : `${r.intervalMs} ms`,
+      intervalLabel(r.intervalMs),
       r.metric,
       formatNumber(r.oldMean),
       formatNumber(r.newMean),

@@ -1,5 +1,5 @@
 import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
-import { formatNumber, formatRatio } from './format.ts';
+import { formatNumber, formatRatio, intervalLabel } from './format.ts';
 
 /** A table as plain strings, shared by the HTML, PDF and console reporters. */
 export interface Table {
@@ -8,8 +8,6 @@ export interface Table {
   rows: string[][];
   note?: string;
 }
-
-const interval = (ms: number | null) => (ms === null ? 'baseline' : `${ms} ms`);
 
 function ratioCell(m: MetricCell): string {
   if (m.intervalMs === null) return 'baseline';
@@ -51,7 +49,7 @@ export function metricTables(a: RunAnalysis): Table[] {
       .filter((m) => m.workload === workload && m.source === 'workload')
       .map((m) => [
         `${m.metric} (${m.unit})`,
-        interval(m.intervalMs),
+        intervalLabel(m.intervalMs),
         String(m.n),
         formatNumber(m.mean),
         Number.isFinite(m.ci.low) ? `[${formatNumber(m.ci.low)}, ${formatNumber(m.ci.high)}]` : 'N < 2',
@@ -101,7 +99,7 @@ export function latencyTable(a: RunAnalysis): Table {
     title: 'Latency percentiles (µs), mean over trials [95 % bootstrap CI]',
     header: ['interval', 'trials', ...(a.latency[0]?.percentiles.map((p) => `p${p.percentile}`) ?? [])],
     rows: a.latency.map((cell) => [
-      interval(cell.intervalMs),
+      intervalLabel(cell.intervalMs),
       String(cell.trials),
       ...cell.percentiles.map(
         (p) =>

@@ -1,6 +1,7 @@
 import type { WorkloadModule } from '../../workloads/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { PlannedTrial } from '../plan/plan.ts';
+import { PROTECTION_METRIC } from '../store/protection-metrics.ts';
 import type { MetricSpec, SampleRow } from '../store/samples.ts';
 import type { TestbedFacts } from '../testbeds/testbed.ts';
 import { HARNESS_VERSION } from '../version.ts';
@@ -15,7 +16,7 @@ export function metricSpecs(modules: Map<string, WorkloadModule>): Record<string
 /** The console line of a finished trial: its headline metrics and the effective checkpoint rate. */
 export function headlineText(rows: readonly SampleRow[], module: WorkloadModule): string {
   const wanted = new Set(module.metrics.filter((m) => m.headline).map((m) => m.name));
-  wanted.add('effective_rate_hz');
+  wanted.add(PROTECTION_METRIC.effectiveRate);
   return rows
     .filter((r) => wanted.has(r.metric))
     .map((r) => `${r.metric}=${r.value}`)
