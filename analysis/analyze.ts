@@ -17,16 +17,8 @@ import type {
   RunAnalysis,
 } from './types.ts';
 
-export type {
-  BestInterval,
-  CheckpointCell,
-  Finding,
-  LatencyCell,
-  MetricCell,
-  MetricOverhead,
-  MissingCell,
-  RunAnalysis,
-} from './types.ts';
+// The shapes of an analysis, for the reports that import them from here.
+export type * from './types.ts';
 
 const PERCENTILES = [50, 90, 99, 99.9];
 
