@@ -1,3 +1,4 @@
+import { LiveSessions } from '../live-sessions.ts';
 import { defineTestbed, type Testbed, type TestbedFacts } from '../testbed.ts';
 import type { GuestSession } from '../types.ts';
 import { findCgroupMounts, sweepStaleCgroups } from './cgroup.ts';
@@ -21,8 +22,7 @@ import { commitAtEndOfPause } from './replicator.ts';
 export class EmulatedTestbed implements Testbed {
   readonly name = 'emulated';
   private chosen: { freezer: FreezerChoice; priority: PriorityPlan; memory: MemoryPlan | null } | null = null;
-  private sessions = 0;
-  private readonly live = new Set<GuestSession>();
+  private readonly live = new LiveSessions<EmulatedGuestSession>();
 
   constructor(private readonly config: EmulatedConfig) {}
 
@@ -105,25 +105,17 @@ export class EmulatedTestbed implements Testbed {
       priority: PriorityPlan;
       memory: MemoryPlan | null;
     };
-    const label = `${options.label.replace(/[^A-Za-z0-9_.-]/g, '_')}-${++this.sessions}`;
+    const label = this.live.nextLabel(options.label.replace(/[^A-Za-z0-9_.-]/g, '_'));
     const session = await EmulatedGuestSession.start({ label, ...chosen });
-    this.live.add(session);
-    const stop = session.stop.bind(session);
     return {
       guest: session.guest,
       protect: (intervalMs) => session.protect(intervalMs),
-      stop: async () => {
-        try {
-          await stop();
-        } finally {
-          this.live.delete(session);
-        }
-      },
+      stop: this.live.track(session),
     };
   }
 
   async dispose(): Promise<void> {
-    await Promise.allSettled([...this.live].map((s) => s.stop()));
+    await this.live.stopAll();
   }
 
   leftRunning(): string {

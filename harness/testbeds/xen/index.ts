@@ -1,4 +1,5 @@
 import type { RemoteHost } from '../../remote/ssh.ts';
+import { LiveSessions } from '../live-sessions.ts';
 import { defineTestbed, type Testbed, type TestbedFacts } from '../testbed.ts';
 import type { GuestSession } from '../types.ts';
 import { type XenConfig, xenSchema } from './config.ts';
@@ -13,8 +14,7 @@ import { type PreflightFacts, preflight } from './preflight.ts';
 export class XenTestbed implements Testbed {
   readonly name = 'xen';
   private hosts: { primary: RemoteHost; backup: RemoteHost } | null = null;
-  private sessions = 0;
-  private readonly live = new Set<GuestSession>();
+  private readonly live = new LiveSessions<XenGuestSession>();
 
   constructor(private readonly config: XenConfig) {}
 
@@ -72,24 +72,21 @@ export class XenTestbed implements Testbed {
   async startGuest(options: { label: string; signal?: AbortSignal }): Promise<GuestSession> {
     if (!this.hosts) await this.probe();
     const { primary, backup } = this.hosts as { primary: RemoteHost; backup: RemoteHost };
-    const label = `${options.label}-${++this.sessions}`;
-    const session = await XenGuestSession.start(this.config, primary, backup, label);
-    this.live.add(session);
+    const session = await XenGuestSession.start(
+      this.config,
+      primary,
+      backup,
+      this.live.nextLabel(options.label),
+    );
     return {
       guest: session.guest,
       protect: (intervalMs) => session.protect(intervalMs, options.signal),
-      stop: async () => {
-        try {
-          await session.stop();
-        } finally {
-          this.live.delete(session);
-        }
-      },
+      stop: this.live.track(session),
     };
   }
 
   async dispose(): Promise<void> {
-    await Promise.allSettled([...this.live].map((s) => s.stop()));
+    await this.live.stopAll();
     this.hosts?.primary.close();
     this.hosts?.backup.close();
     this.hosts = null;
