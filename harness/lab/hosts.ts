@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../version.ts';
  * The Xen lab in a box: two Xen 4.17 hosts under QEMU's software emulation on this machine, built
  * from Debian packages with the machine's own apt sources, cached, each host's SSH on a loopback port
  * with a host key recorded by our own build. Its libxl is rebuilt from Debian's own xen source with
- * libnl (scripts/build-netbuf.sh), so Remus can hold the guest's output until each checkpoint
+ * libnl (harness/netbuf/scripts/build-netbuf.sh), so Remus can hold the guest's output until each checkpoint
  * commits. Recipe and measured costs: README, "The Xen lab in a box".
  *
  * This file: the lab's hosts and guest, where the lab lives, and how to reach each of them.
@@ -20,6 +20,7 @@ export type LabHost = keyof typeof HOSTS;
  */
 export const LAB_GUEST = { domain: 'bench', address: '10.99.1.10', netns: 'remuslab' } as const;
 
+/** The lab's folder (images, keys, logs): REMUS_BENCH_LAB_DIR, else .lab in the project. */
 export function labDir(): string {
   return process.env.REMUS_BENCH_LAB_DIR ?? join(PROJECT_ROOT, '.lab');
 }

@@ -17,8 +17,8 @@ export function labScript(
   return runScript(join(SCRIPTS, name), args, { logDir: dir, log, env: { LAB_DIR: dir, ...env } });
 }
 
-export /** net.sh status/down, whose outcome is reported rather than thrown (up goes through script()). */
-async function guestSegment(
+/** net.sh status/down, whose outcome is reported rather than thrown (up goes through labScript()). */
+export async function guestSegment(
   action: 'status' | 'down',
   dir: string,
 ): Promise<{ exitCode: number; output: string }> {
