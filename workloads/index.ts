@@ -5,9 +5,9 @@ import { memoryWorkload } from './memory/index.ts';
 import type { WorkloadDefinition, WorkloadModule } from './types.ts';
 
 /**
- * The module list: every workload the harness can run, one line each, in the order of the full
- * matrix. The config schema and its defaults, the presets, the run loop, analysis (for runs that
- * predate recorded metric specs) and the console summary all read the workloads from here.
+ * The module list: every workload the harness can run (its import above, its name below), in the
+ * order of the full matrix. The config schema and its defaults, the presets, the run loop,
+ * analysis (for runs that predate recorded metric specs) and the console summary read it here.
  */
 export const WORKLOADS = [cpuWorkload, memoryWorkload, latencyWorkload, httpWorkload] as const;
 

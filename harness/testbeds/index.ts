@@ -4,8 +4,9 @@ import { xenTestbed } from './xen/index.ts';
 import { xenLabTestbed } from './xen-lab/index.ts';
 
 /**
- * The module list: every testbed the harness can run on, one line each; the first is the default.
- * The config schema (`testbed.kind` and the sections), the presets and the run loop read it here.
+ * The module list: every testbed the harness can run on (its import above, its name below); the
+ * first is the default. The config schema (`testbed.kind` and the sections), the presets and the
+ * run loop read it here.
  */
 export const TESTBEDS = [emulatedTestbed, xenTestbed, xenLabTestbed] as const;
 
