@@ -1,11 +1,10 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { InterruptedError } from '../harness/errors.ts';
 import { childEnv } from '../harness/util/child-env.ts';
+import { tsScriptCommand } from '../harness/util/node-script.ts';
 
 const CLIENT_MAIN = fileURLToPath(new URL('./client-main.ts', import.meta.url));
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /**
  * Runs a workload's client function in a child process inside a network namespace (`ip netns exec`),
@@ -21,18 +20,15 @@ export async function runClientProcess<Output>(
   signal: AbortSignal,
 ): Promise<Output> {
   if (signal.aborted) throw new InterruptedError();
-  const result = await execa(
-    'ip',
-    ['netns', 'exec', netns, process.execPath, '--import', TSX_LOADER, CLIENT_MAIN, modulePath],
-    {
-      input: JSON.stringify(input),
-      cancelSignal: signal,
-      forceKillAfterDelay: 2000,
-      reject: false,
-      env: childEnv(),
-      extendEnv: false,
-    },
-  );
+  const [node, clientArgs] = tsScriptCommand(CLIENT_MAIN, [modulePath]);
+  const result = await execa('ip', ['netns', 'exec', netns, node, ...clientArgs], {
+    input: JSON.stringify(input),
+    cancelSignal: signal,
+    forceKillAfterDelay: 2000,
+    reject: false,
+    env: childEnv(),
+    extendEnv: false,
+  });
   if (signal.aborted) throw new InterruptedError();
   if (result.exitCode !== 0) {
     const said = String(result.stderr).trim().split('\n').slice(-3).join(' ');

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RemoteHost } from '../remote/ssh.ts';
-import { alivePid, HOSTS, labDir, labTarget } from './hosts.ts';
+import { alivePid, labDir, labTarget } from './hosts.ts';
 import { guestSegment } from './scripts.ts';
+import { HOSTS } from './topology.ts';
 
 const POWEROFF_WAIT_MS = 60_000;
 

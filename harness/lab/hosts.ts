@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SshTarget } from '../remote/ssh.ts';
 import { PROJECT_ROOT } from '../version.ts';
+import { HOSTS, LAB_GUEST, type LabHost } from './topology.ts';
 
 /**
  * The Xen lab in a box: two Xen 4.17 hosts under QEMU's software emulation on this machine, built
@@ -10,15 +11,9 @@ import { PROJECT_ROOT } from '../version.ts';
  * libnl (harness/netbuf/scripts/build-netbuf.sh), so Remus can hold the guest's output until each checkpoint
  * commits. Recipe and measured costs: README, "The Xen lab in a box".
  *
- * This file: the lab's hosts and guest, where the lab lives, and how to reach each of them.
+ * This file: where the lab lives, and how to reach each host and the guest (their names and
+ * addresses: topology.ts).
  */
-export const HOSTS = { a: { name: 'xena', sshPort: 10021 }, b: { name: 'xenb', sshPort: 10022 } } as const;
-export type LabHost = keyof typeof HOSTS;
-/**
- * The protected guest (scripts/guest.sh): reachable only from the network namespace net.sh creates,
- * whose tap port shares a hub with both dom0 bridges.
- */
-export const LAB_GUEST = { domain: 'bench', address: '10.99.1.10', netns: 'remuslab' } as const;
 
 /** The lab's folder (images, keys, logs): REMUS_BENCH_LAB_DIR, else .lab in the project. */
 export function labDir(): string {
@@ -38,7 +33,7 @@ export function labTarget(host: LabHost, dir = labDir()): SshTarget {
   };
 }
 
-/** SSH into the lab's guest, from inside the lab's network namespace; its host key is from guest.sh. */
+/** SSH into the lab's guest, from inside the lab's network namespace; its host key is from scripts/guest.ts. */
 export function labGuestTarget(dir = labDir()): SshTarget {
   return {
     role: `lab guest ${LAB_GUEST.domain}`,
@@ -59,7 +54,7 @@ export function alivePid(dir: string, host: LabHost): number | null {
     process.kill(pid, 0);
     // Only a QEMU we started: the pid file could be stale and the pid reused.
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('qemu-system-x86_64') && cmdline.includes(`xen${host}`) ? pid : null;
+    return cmdline.includes('qemu-system-x86_64') && cmdline.includes(HOSTS[host].name) ? pid : null;
   } catch {
     return null;
   }

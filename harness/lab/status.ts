@@ -1,6 +1,7 @@
 import { RemoteHost } from '../remote/ssh.ts';
-import { alivePid, HOSTS, LAB_GUEST, labDir, labGuestTarget, labTarget } from './hosts.ts';
+import { alivePid, labDir, labGuestTarget, labTarget } from './hosts.ts';
 import { guestSegment } from './scripts.ts';
+import { HOSTS, LAB_GUEST } from './topology.ts';
 
 /** Each host's QEMU, SSH and domains, the guest segment and the guest's SSH; true when all are up. */
 export async function labStatus(log: (line: string) => void): Promise<boolean> {

@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InterruptedError, UserError } from '../errors.ts';
 import { RemoteHost } from '../remote/ssh.ts';
 import { ensureTools, type RequiredTool } from '../setup/system-packages.ts';
-import { alivePid, HOSTS, type LabHost, labDir, labTarget } from './hosts.ts';
+import { alivePid, labDir, labTarget } from './hosts.ts';
 import { ensureImage } from './image.ts';
 import { guestSegment, labScript } from './scripts.ts';
+import { HOSTS, type LabHost } from './topology.ts';
 
 const BOOT_TIMEOUT_MS = 300_000;
 const MIN_MEMORY_MB = 8 * 1024;
@@ -95,13 +96,13 @@ export async function labUp(
   };
   signal?.addEventListener('abort', stopStarted, { once: true });
   try {
-    await labScript('net.sh', ['up'], dir, log);
+    await labScript('net.ts', ['up'], dir, log);
     for (const host of ['a', 'b'] as const) {
       if (alivePid(dir, host)) {
         log(`  ${HOSTS[host].name} is already running (pid ${alivePid(dir, host)})`);
         continue;
       }
-      await labScript('start-host.sh', [host], dir, log);
+      await labScript('start-host.ts', [host], dir, log);
       const pid = alivePid(dir, host);
       if (pid) started.push(pid);
     }

@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.ts';
+import { tsScriptCommand } from './node-script.ts';
 
 /**
- * Runs one of the project's bash build scripts, its whole output kept in `<logDir>/<name>.log`; a
- * failure is a UserError quoting the last lines and naming the log. Returns the seconds it took.
+ * Runs one of the project's build scripts (bash, or a .ts zx script under node), its whole output
+ * kept in `<logDir>/<name>.log`; a failure is a UserError quoting the last lines and naming the
+ * log. Returns the seconds it took.
  */
 export async function runScript(
   file: string,
@@ -14,7 +16,8 @@ export async function runScript(
 ): Promise<number> {
   const name = basename(file);
   const started = performance.now();
-  const result = await execa(file, args, {
+  const [command, argv] = file.endsWith('.ts') ? tsScriptCommand(file, args) : [file, args];
+  const result = await execa(command, argv, {
     env: options.env ?? {},
     all: true,
     reject: false,

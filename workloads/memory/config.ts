@@ -27,7 +27,7 @@ export const MEMORY_DEFAULTS: MemoryWorkloadConfig = {
   dirtyPagesPerMs: 64,
 };
 
-// The Xen lab's guest carries its own static page dirtier (harness/lab/scripts/guest.sh); it has
+// The Xen lab's guest carries its own static page dirtier (harness/lab/scripts/guest.ts); it has
 // 160 MB with about 50 MB free and runs at about 1/11 of native speed.
 export const MEMORY_XEN_LAB: Partial<MemoryWorkloadConfig> = {
   guestDirtier: '/usr/bin/dirtier',

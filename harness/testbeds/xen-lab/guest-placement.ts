@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../errors.ts';
-import { LAB_GUEST, labGuestTarget, labTarget } from '../../lab/hosts.ts';
+import { labGuestTarget, labTarget } from '../../lab/hosts.ts';
+import { HOSTS, LAB_GUEST } from '../../lab/topology.ts';
 import { RemoteHost } from '../../remote/ssh.ts';
 import { parseXlList, type XlDomain } from '../xen/xl-output.ts';
 
@@ -24,6 +25,7 @@ export async function placeLabGuest(
   signal?: AbortSignal,
 ): Promise<void> {
   const name = LAB_GUEST.domain;
+  const [primary, backup] = [HOSTS.a.name, HOSTS.b.name];
   const a = await RemoteHost.connect(labTarget('a', dir));
   const b = await RemoteHost.connect(labTarget('b', dir)).catch((error: unknown) => {
     a.close();
@@ -32,7 +34,7 @@ export async function placeLabGuest(
   try {
     for (const copy of (await domains(b)).filter((d) => d.name === name || d.name === `${name}--incoming`)) {
       await b.exec(['xl', 'destroy', copy.name], { timeoutMs: 60_000 });
-      log(`  destroyed ${copy.name} (${copy.state}) on xenb: the guest must start on xena`);
+      log(`  destroyed ${copy.name} (${copy.state}) on ${backup}: the guest must start on ${primary}`);
     }
     const onA = (await domains(a)).filter((d) => d.name === name);
     // State letters r b p s c d: only running or blocked counts (not paused, suspended, crashed, dying).
@@ -40,14 +42,14 @@ export async function placeLabGuest(
     for (const copy of onA) {
       if (copy === running) continue;
       await a.exec(['xl', 'destroy', copy.name], { timeoutMs: 60_000 });
-      log(`  destroyed ${copy.name} (${copy.state}) on xena: not running, recreated below`);
+      log(`  destroyed ${copy.name} (${copy.state}) on ${primary}: not running, recreated below`);
     }
     if (!running) {
       const began = performance.now();
       const created = await a.exec(['xl', 'create', `/etc/xen/${name}.cfg`], { timeoutMs: 120_000 });
       if (created.exitCode !== 0)
-        throw new UserError(`xena: xl create /etc/xen/${name}.cfg failed: ${created.stderr.trim()}`);
-      log(`  created ${name} on xena in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+        throw new UserError(`${primary}: xl create /etc/xen/${name}.cfg failed: ${created.stderr.trim()}`);
+      log(`  created ${name} on ${primary} in ${((performance.now() - began) / 1000).toFixed(1)} s`);
     }
   } finally {
     a.close();
@@ -71,6 +73,6 @@ export async function placeLabGuest(
     }
   }
   throw new UserError(
-    `The lab guest ${name} did not answer SSH at ${LAB_GUEST.address} within ${GUEST_BOOT_TIMEOUT_MS / 1000} s (last: ${last}); see \`xl console ${name}\` on xena.`,
+    `The lab guest ${name} did not answer SSH at ${LAB_GUEST.address} within ${GUEST_BOOT_TIMEOUT_MS / 1000} s (last: ${last}); see \`xl console ${name}\` on ${HOSTS.a.name}.`,
   );
 }

@@ -1,4 +1,5 @@
-import { LAB_GUEST, labDir, labGuestTarget, labTarget } from '../../lab/hosts.ts';
+import { labDir, labGuestTarget, labTarget } from '../../lab/hosts.ts';
+import { HOSTS, LAB_GUEST } from '../../lab/topology.ts';
 import { labUp } from '../../lab/up.ts';
 import type { SshTarget } from '../../remote/ssh.ts';
 import { defineTestbed, type Testbed, type TestbedFacts } from '../testbed.ts';
@@ -30,7 +31,7 @@ export function labXenConfig(lab: XenLabConfig, dir = labDir()): XenConfig {
   return {
     primary: targetConfig(labTarget('a', dir)),
     backup: targetConfig(labTarget('b', dir)),
-    backupAddress: 'xenb',
+    backupAddress: HOSTS.b.name,
     // Keep-alives: a dead backup link ends xl remus in seconds rather than at TCP's timeout.
     transport: 'ssh -o BatchMode=yes -o ServerAliveInterval=1 -o ServerAliveCountMax=3',
     guest: {
