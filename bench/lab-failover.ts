@@ -96,7 +96,7 @@ function describeClient(csv: string): string {
     if (at > lastReply) lastReply = at;
   }
   // One TCP connection carries every request: it survived when replies still came in the last 5 s of sending.
-  const silentMs = lastSend - lastReply;
+  const silentMs = Math.max(0, lastSend - lastReply);
   return `latency client: ${replies} replies, ${lost} lost, longest gap between replies ${longestGap.toFixed(0)} ms, last reply ${(silentMs / 1000).toFixed(1)} s before the last send: TCP connection ${silentMs < 5000 ? 'survived' : 'broken'}`;
 }
 
