@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { InterruptedError } from '../harness/errors.ts';
+import type { Endpoint } from '../harness/testbeds/types.ts';
 import { childEnv } from '../harness/util/child-env.ts';
 import { tsScriptCommand } from '../harness/util/node-script.ts';
 
@@ -37,4 +38,30 @@ export async function runClientProcess<Output>(
     );
   }
   return JSON.parse(String(result.stdout)) as Output;
+}
+
+/** A workload's client: the module that exports it as `runClient` (for a child process), and the function. */
+export interface WorkloadClient<Input, Output> {
+  readonly module: string;
+  readonly run: (input: Input, signal: AbortSignal) => Promise<Output>;
+}
+
+/**
+ * Runs a workload's client where it reaches the endpoint: in this process, or in a child inside
+ * the endpoint's network namespace (the Xen lab's guest).
+ */
+export function runClientFor<Input, Output>(
+  endpoint: Endpoint,
+  client: WorkloadClient<Input, Output>,
+  input: Input,
+  signal: AbortSignal,
+): Promise<Output> {
+  return endpoint.netns
+    ? runClientProcess<Output>(endpoint.netns, client.module, input, signal)
+    : client.run(input, signal);
+}
+
+/** host:port and, when it is reached from one, the network namespace (for messages). */
+export function endpointLabel(endpoint: Endpoint): string {
+  return `${endpoint.host}:${endpoint.port}${endpoint.netns ? ` (netns ${endpoint.netns})` : ''}`;
 }

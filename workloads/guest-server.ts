@@ -1,5 +1,35 @@
 import type { Endpoint, Guest, GuestProcess, Transport } from '../harness/testbeds/types.ts';
 
+/** A server started in the guest and the endpoint its client reaches it at. */
+export interface StartedServer {
+  server: GuestProcess;
+  endpoint: Endpoint;
+}
+
+/**
+ * The server a network workload keeps in the guest across its trials: started by prepare(), its
+ * endpoint read by each trial, ended by teardown().
+ */
+export class GuestServer {
+  private started: StartedServer | null = null;
+
+  constructor(private readonly workload: string) {}
+
+  async start(starting: Promise<StartedServer>): Promise<void> {
+    this.started = await starting;
+  }
+
+  get endpoint(): Endpoint {
+    if (!this.started) throw new Error(`${this.workload} workload: trial before prepare`);
+    return this.started.endpoint;
+  }
+
+  async stop(): Promise<void> {
+    await this.started?.server.kill();
+    this.started = null;
+  }
+}
+
 /**
  * Starts one of the in-guest servers under workloads/<name>/guest/ (Node scripts that bind to
  * `--host` and an ephemeral `--port 0`, then print "listening <port>") and returns the endpoint a
@@ -10,7 +40,7 @@ export async function startGuestServer(
   script: string,
   extraArgs: readonly string[] = [],
   transport: Transport = 'tcp',
-): Promise<{ server: GuestProcess; endpoint: Endpoint }> {
+): Promise<StartedServer> {
   const server = guest.spawn([
     process.execPath,
     script,
@@ -28,10 +58,7 @@ export async function startGuestServer(
  * A socat echo server in the guest (for guests without node, such as the Xen lab's): bound to an
  * ephemeral port, which socat's notice log names; one child per TCP connection or UDP peer.
  */
-export async function startSocatEcho(
-  guest: Guest,
-  transport: Transport,
-): Promise<{ server: GuestProcess; endpoint: Endpoint }> {
+export async function startSocatEcho(guest: Guest, transport: Transport): Promise<StartedServer> {
   const listen =
     transport === 'tcp'
       ? `TCP4-LISTEN:0,bind=${guest.bindAddress},fork,reuseaddr`
@@ -61,10 +88,7 @@ export const BUSYBOX_HTTP_PORT = 8080;
  * busybox httpd in the guest serving one file of `bodyBytes` (for guests without node, such as the
  * Xen lab's). Ready once it answers a request from inside the guest; a TERM ends it.
  */
-export async function startBusyboxHttpd(
-  guest: Guest,
-  bodyBytes: number,
-): Promise<{ server: GuestProcess; endpoint: Endpoint }> {
+export async function startBusyboxHttpd(guest: Guest, bodyBytes: number): Promise<StartedServer> {
   const script = [
     'd=$(mktemp -d) || exit 1',
     'head -c "$1" /dev/zero | tr "\\0" x > "$d/index.html"',

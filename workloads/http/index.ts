@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import type { Endpoint, Guest, GuestProcess } from '../../harness/testbeds/types.ts';
-import { runClientProcess } from '../client-process.ts';
-import { startBusyboxHttpd, startGuestServer } from '../guest-server.ts';
+import type { Guest } from '../../harness/testbeds/types.ts';
+import { runClientFor, type WorkloadClient } from '../client-process.ts';
+import { GuestServer, startBusyboxHttpd, startGuestServer } from '../guest-server.ts';
 import {
   defineWorkload,
   type MetricSpec,
@@ -14,7 +14,10 @@ import { type HttpClientInput, type HttpClientOutput, runClient } from './client
 import { HTTP_DEFAULTS, HTTP_XEN_LAB, type HttpWorkloadConfig, httpWorkloadSchema } from './config.ts';
 
 const HTTP_SERVER = fileURLToPath(new URL('./guest/http-server.mjs', import.meta.url));
-const CLIENT_MODULE = fileURLToPath(new URL('./client.ts', import.meta.url));
+const CLIENT: WorkloadClient<HttpClientInput, HttpClientOutput> = {
+  module: fileURLToPath(new URL('./client.ts', import.meta.url)),
+  run: runClient,
+};
 
 /**
  * autocannon is the throughput of record. Its latency histogram has 1 ms resolution and its
@@ -71,23 +74,20 @@ export const httpWorkload = defineWorkload({
 class HttpWorkload implements Workload {
   readonly name = 'http';
   readonly metrics = METRICS;
-  private server: GuestProcess | null = null;
-  private endpoint: Endpoint | null = null;
+  private readonly server = new GuestServer('http');
 
   constructor(private readonly config: HttpWorkloadConfig) {}
 
   async prepare(guest: Guest): Promise<void> {
-    const started =
+    await this.server.start(
       this.config.server === 'busybox'
-        ? await startBusyboxHttpd(guest, this.config.bodyBytes)
-        : await startGuestServer(guest, HTTP_SERVER, ['--body-bytes', String(this.config.bodyBytes)]);
-    this.server = started.server;
-    this.endpoint = started.endpoint;
+        ? startBusyboxHttpd(guest, this.config.bodyBytes)
+        : startGuestServer(guest, HTTP_SERVER, ['--body-bytes', String(this.config.bodyBytes)]),
+    );
   }
 
   async trial(context: TrialContext): Promise<TrialResult> {
-    if (!this.endpoint) throw new Error('http workload: trial before prepare');
-    const endpoint = this.endpoint;
+    const endpoint = this.server.endpoint;
     const input: HttpClientInput = {
       endpoint: { host: endpoint.host, port: endpoint.port },
       connections: this.config.connections,
@@ -95,10 +95,7 @@ class HttpWorkload implements Workload {
       warmupS: context.warmupS,
       durationS: context.durationS,
     };
-    // An endpoint inside a network namespace (the Xen lab's guest) is loaded from a child there.
-    const r = endpoint.netns
-      ? await runClientProcess<HttpClientOutput>(endpoint.netns, CLIENT_MODULE, input, context.signal)
-      : await runClient(input, context.signal);
+    const r = await runClientFor(endpoint, CLIENT, input, context.signal);
     if (r.requests === 0) {
       throw new Error(
         `autocannon completed no request against ${r.url}${endpoint.netns ? ` (netns ${endpoint.netns})` : ''} (${r.errors} errors, ${r.timeouts} timeouts)`,
@@ -119,8 +116,7 @@ class HttpWorkload implements Workload {
     };
   }
 
-  async teardown(): Promise<void> {
-    await this.server?.kill();
-    this.server = null;
+  teardown(): Promise<void> {
+    return this.server.stop();
   }
 }

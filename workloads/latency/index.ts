@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import type { Endpoint, Guest, GuestProcess, ProtectionReport } from '../../harness/testbeds/types.ts';
-import { runClientProcess } from '../client-process.ts';
-import { startGuestServer, startSocatEcho } from '../guest-server.ts';
+import type { Guest, ProtectionReport } from '../../harness/testbeds/types.ts';
+import { endpointLabel, runClientFor, type WorkloadClient } from '../client-process.ts';
+import { GuestServer, startGuestServer, startSocatEcho } from '../guest-server.ts';
 import {
   defineWorkload,
   type Measurement,
@@ -31,7 +31,10 @@ import { phaseAnalysis } from './phase.ts';
 import type { PingPongResult } from './ping-pong.ts';
 
 const ECHO_SERVER = fileURLToPath(new URL('./guest/echo-server.mjs', import.meta.url));
-const CLIENT_MODULE = fileURLToPath(new URL('./client.ts', import.meta.url));
+const CLIENT: WorkloadClient<LatencyClientInput, LatencyClientOutput> = {
+  module: fileURLToPath(new URL('./client.ts', import.meta.url)),
+  run: runClient,
+};
 
 const METRICS: MetricSpec[] = [
   {
@@ -90,24 +93,21 @@ export const latencyWorkload = defineWorkload({
 class LatencyWorkload implements Workload {
   readonly name = 'latency';
   readonly metrics = METRICS;
-  private server: GuestProcess | null = null;
-  private endpoint: Endpoint | null = null;
+  private readonly server = new GuestServer('latency');
   private openLoop: PacedResult | null = null;
 
   constructor(private readonly config: LatencyWorkloadConfig) {}
 
   async prepare(guest: Guest): Promise<void> {
-    const started =
+    await this.server.start(
       this.config.echoServer === 'socat'
-        ? await startSocatEcho(guest, this.config.transport)
-        : await startGuestServer(guest, ECHO_SERVER, [], this.config.transport);
-    this.server = started.server;
-    this.endpoint = started.endpoint;
+        ? startSocatEcho(guest, this.config.transport)
+        : startGuestServer(guest, ECHO_SERVER, [], this.config.transport),
+    );
   }
 
   async trial(context: TrialContext): Promise<TrialResult> {
-    if (!this.endpoint) throw new Error('latency workload: trial before prepare');
-    const endpoint = this.endpoint;
+    const endpoint = this.server.endpoint;
     const input: LatencyClientInput = {
       endpoint: { host: endpoint.host, port: endpoint.port },
       transport: this.config.transport,
@@ -118,15 +118,12 @@ class LatencyWorkload implements Workload {
       durationS: context.durationS,
       closedLoopS: this.config.closedLoopS,
     };
-    // An endpoint inside a network namespace (the Xen lab's guest) is measured from a child there.
-    const output = endpoint.netns
-      ? await runClientProcess<LatencyClientOutput>(endpoint.netns, CLIENT_MODULE, input, context.signal)
-      : await runClient(input, context.signal);
+    const output = await runClientFor(endpoint, CLIENT, input, context.signal);
     const { open, closed } = decodeClientOutput(output, context.durationS);
     this.openLoop = open;
     if (open.measuredReceived === 0) {
       throw new Error(
-        `no echo came back from ${endpoint.host}:${endpoint.port}${endpoint.netns ? ` (netns ${endpoint.netns})` : ''} (${open.measuredSent} requests sent, all lost)`,
+        `no echo came back from ${endpointLabel(endpoint)} (${open.measuredSent} requests sent, all lost)`,
       );
     }
     writeFileSync(
@@ -163,9 +160,8 @@ class LatencyWorkload implements Workload {
     ];
   }
 
-  async teardown(): Promise<void> {
-    await this.server?.kill();
-    this.server = null;
+  teardown(): Promise<void> {
+    return this.server.stop();
   }
 }
 

@@ -95,6 +95,7 @@ async function status(): Promise<string> {
 await runSteps('net', async () => {
   // Only the outcome is printed: `lab status` and `lab down` show it to the user as it is.
   $.verbose = false;
+  $.quiet = true;
   const action = process.argv[2];
   const actions: Record<string, () => Promise<string>> = { up, down, status };
   const run = action ? actions[action] : undefined;

@@ -55,50 +55,57 @@ function reader(path: string): { read(): string; close(): void } {
   };
 }
 
-/**
- * cgroup v2: write 1 to cgroup.freeze, then re-read cgroup.events until "frozen 1". Never poll()
- * or inotify on cgroup.events: notifications are rate-limited to one per 10 ms.
- */
-class Cgroup2Freezer implements Freezer {
-  readonly kind = 'cgroup2';
-  private readonly control: number;
-  private readonly events: ReturnType<typeof reader>;
-  constructor(private readonly dir: string) {
-    this.control = openSync(join(dir, 'cgroup.freeze'), 'w');
-    this.events = reader(join(dir, 'cgroup.events'));
-  }
-  freeze(): void {
-    writeSync(this.control, '1', 0);
-    pollUntil(() => this.events.read().includes('frozen 1'), 'cgroup v2 freeze');
-  }
-  thaw(): void {
-    writeSync(this.control, '0', 0);
-  }
-  addGroup(): void {}
-  members(): number[] {
-    return cgroupProcs(this.dir);
-  }
-  close(): void {
-    closeSync(this.control);
-    this.events.close();
-  }
+/** How one cgroup version freezes: the file written, its two words, and the file that says when it is done. */
+interface CgroupFreezeFiles {
+  readonly kind: 'cgroup2' | 'cgroup1';
+  readonly control: string;
+  readonly freeze: string;
+  readonly thaw: string;
+  readonly state: string;
+  readonly frozen: (state: string) => boolean;
 }
 
-/** cgroup v1 freezer: FROZEN, then re-read freezer.state until it no longer says FREEZING. */
-class Cgroup1Freezer implements Freezer {
-  readonly kind = 'cgroup1';
+const CGROUP_FREEZE: Record<CgroupFreezeFiles['kind'], CgroupFreezeFiles> = {
+  // Re-read cgroup.events until "frozen 1". Never poll() or inotify on cgroup.events:
+  // notifications are rate-limited to one per 10 ms.
+  cgroup2: {
+    kind: 'cgroup2',
+    control: 'cgroup.freeze',
+    freeze: '1',
+    thaw: '0',
+    state: 'cgroup.events',
+    frozen: (events) => events.includes('frozen 1'),
+  },
+  // The v1 freezer says FREEZING until every task is frozen.
+  cgroup1: {
+    kind: 'cgroup1',
+    control: 'freezer.state',
+    freeze: 'FROZEN',
+    thaw: 'THAWED',
+    state: 'freezer.state',
+    frozen: (state) => state.startsWith('FROZEN'),
+  },
+};
+
+/** A cgroup freezer (v2 or v1): write the freeze word, then re-read the state file until it says frozen. */
+class CgroupFreezer implements Freezer {
+  readonly kind: FreezerKind;
   private readonly control: number;
   private readonly state: ReturnType<typeof reader>;
-  constructor(private readonly dir: string) {
-    this.control = openSync(join(dir, 'freezer.state'), 'w');
-    this.state = reader(join(dir, 'freezer.state'));
+  constructor(
+    private readonly dir: string,
+    private readonly files: CgroupFreezeFiles,
+  ) {
+    this.kind = files.kind;
+    this.control = openSync(join(dir, files.control), 'w');
+    this.state = reader(join(dir, files.state));
   }
   freeze(): void {
-    writeSync(this.control, 'FROZEN', 0);
-    pollUntil(() => this.state.read().startsWith('FROZEN'), 'cgroup v1 freeze');
+    writeSync(this.control, this.files.freeze, 0);
+    pollUntil(() => this.files.frozen(this.state.read()), `${this.kind} freeze`);
   }
   thaw(): void {
-    writeSync(this.control, 'THAWED', 0);
+    writeSync(this.control, this.files.thaw, 0);
   }
   addGroup(): void {}
   members(): number[] {
@@ -202,9 +209,8 @@ class SigstopFreezer implements Freezer {
 export function openFreezer(target: FreezerTarget): Freezer {
   switch (target.kind) {
     case 'cgroup2':
-      return new Cgroup2Freezer(target.dir);
     case 'cgroup1':
-      return new Cgroup1Freezer(target.dir);
+      return new CgroupFreezer(target.dir, CGROUP_FREEZE[target.kind]);
     case 'sigstop':
       return new SigstopFreezer(target.pgids);
   }
