@@ -57,6 +57,11 @@ describe('memory workload', { timeout: 120_000 }, () => {
     // The dirtier writes 64 pages per ms: about 64,000 pages/s unprotected.
     expect(value('memory@baseline', 'pages_per_s')).toBeGreaterThan(50_000);
     expect(value('memory@25ms', 'pages_per_s')).toBeGreaterThan(20_000);
+    // Paced: a tick the pauses made late is lost, so protection costs pages/s and missed ticks.
+    expect(value('memory@25ms', 'pages_per_s')).toBeLessThan(
+      value('memory@baseline', 'pages_per_s') as number,
+    );
+    expect(value('memory@25ms', 'missed_ticks_per_s')).toBeGreaterThan(0);
     // About 1,600 pages per 25 ms epoch are copied; the first checkpoint copied the 64 MB working set.
     expect(value('memory@25ms', 'dirty_pages_p50')).toBeGreaterThan(800);
     expect(value('memory@25ms', 'first_copy_bytes')).toBeGreaterThan(64 * 1024 * 1024);

@@ -21,6 +21,14 @@ export const memoryWorkloadSchema = z.strictObject({
 
 export type MemoryWorkloadConfig = z.infer<typeof memoryWorkloadSchema>;
 
+/**
+ * Paced by default, Remus's dirty-rate microbenchmark: 64 random pages every millisecond of a 64 MB
+ * working set, and a tick that cannot start within 200 us of its time is lost, never caught up, so
+ * its pages/s fall by the share of time replication takes from it (paused, or so slowed by
+ * write-protect faults that a tick starts late). dirtyPagesPerMs 0 writes as fast as it can
+ * (saturating): it also shows the faults' cost, but its speed drifts by up to 20 % between
+ * processes and by several % within one on a shared machine (README, "Workloads").
+ */
 export const MEMORY_DEFAULTS: MemoryWorkloadConfig = {
   program: 'dirtier',
   workingSetMB: 64,
@@ -28,7 +36,9 @@ export const MEMORY_DEFAULTS: MemoryWorkloadConfig = {
 };
 
 // The Xen lab's guest carries its own static page dirtier (harness/lab/scripts/guest.ts); it has
-// 160 MB with about 50 MB free and runs at about 1/11 of native speed.
+// 160 MB with about 50 MB free and runs at about 1/11 of native speed. Paced there: a checkpoint
+// of the lab's guest already takes 250-350 ms under emulation with about 580 dirty pages, and a
+// saturating dirtier would add its whole working set to every one.
 export const MEMORY_XEN_LAB: Partial<MemoryWorkloadConfig> = {
   guestDirtier: '/usr/bin/dirtier',
   workingSetMB: 16,
