@@ -2,6 +2,7 @@ import { cpuWorkload } from './cpu/index.ts';
 import { httpWorkload } from './http/index.ts';
 import { latencyWorkload } from './latency/index.ts';
 import { memoryWorkload } from './memory/index.ts';
+import { mixedWorkload } from './mixed/index.ts';
 import type { WorkloadDefinition, WorkloadModule } from './types.ts';
 
 /**
@@ -9,7 +10,7 @@ import type { WorkloadDefinition, WorkloadModule } from './types.ts';
  * order of the full matrix. The config schema and its defaults, the presets, the run loop,
  * analysis (for runs that predate recorded metric specs) and the console summary read it here.
  */
-export const WORKLOADS = [cpuWorkload, memoryWorkload, latencyWorkload, httpWorkload] as const;
+export const WORKLOADS = [cpuWorkload, memoryWorkload, latencyWorkload, httpWorkload, mixedWorkload] as const;
 
 export type WorkloadName = (typeof WORKLOADS)[number]['name'];
 
@@ -24,4 +25,16 @@ export function configureWorkloads(sections: Readonly<Record<string, unknown>>):
       return [w.name, definition.configure(sections[w.name])];
     }),
   );
+}
+
+/** Which workloads can run on a testbed kind, and why the others cannot (the plan's availability). */
+export function workloadAvailability(testbedKind: string): {
+  isBuilt(name: string): boolean;
+  reason(name: string): string;
+} {
+  const why = (name: string) => WORKLOADS.find((w) => w.name === name)?.unavailableOn?.[testbedKind];
+  return {
+    isBuilt: (name) => why(name) === undefined,
+    reason: (name) => `not on the ${testbedKind} testbed: ${why(name) ?? 'runs there'}`,
+  };
 }

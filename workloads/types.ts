@@ -67,6 +67,11 @@ export interface WorkloadDefinition<N extends string = string, S extends z.ZodTy
   readonly testbedDefaults?: Readonly<Record<string, Partial<z.output<S>>>>;
   /** Part of the `quick` matrix preset (the `full` one has every workload). */
   readonly quick: boolean;
+  /**
+   * Testbed kinds it cannot run on, each with why: its cells there are planned as not runnable,
+   * with the reason in the dry run and the run log, and skipped.
+   */
+  readonly unavailableOn?: Readonly<Record<string, string>>;
   /** The workload bound to its config section; its metrics name exactly one primary. */
   configure(config: z.output<S>): WorkloadModule;
 }

@@ -1,4 +1,5 @@
 import { reportRun } from '../../reports/generate.ts';
+import { workloadAvailability } from '../../workloads/index.ts';
 import { type LabeledLayer, labelLayer, matrixLayer, readJsonLayer, resolveConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../config/presets.ts';
 import type { Config } from '../config/schema.ts';
@@ -79,7 +80,7 @@ export async function experimentCommand(
     : { config: resolveConfig(userLayers(flags)), paths: null };
   const shard = flags.shard ? parseShard(flags.shard) : null;
   if (flags.dryRun) {
-    const plan = planExperiment(config);
+    const plan = planExperiment(config, workloadAvailability(config.testbed.kind));
     log(formatPlan(shard ? shardPlan(plan, shard) : plan, config));
     if (shard) log(`(shard ${shard.index} of ${shard.count})`);
     log('\nDry run: nothing was started and nothing was written.');

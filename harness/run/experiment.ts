@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { configureWorkloads } from '../../workloads/index.ts';
+import { configureWorkloads, workloadAvailability } from '../../workloads/index.ts';
 import { metricSpecProblems, type WorkloadModule } from '../../workloads/types.ts';
 import type { Config } from '../config/schema.ts';
 import { errorMessage } from '../errors.ts';
@@ -100,7 +100,7 @@ export async function runExperiment({
   writeReports,
 }: ExperimentOptions): Promise<ExperimentExit> {
   const { log, attach } = createRunLog(print);
-  const fullPlan = planExperiment(config);
+  const fullPlan = planExperiment(config, workloadAvailability(config.testbed.kind));
   const shard = resume ? (readManifest(resume.manifest).shard ?? null) : shardFlag;
   const plan = shard ? shardPlan(fullPlan, shard) : fullPlan;
   const modules = plannedWorkloads(plan, config);

@@ -21,9 +21,17 @@ export interface LatencyClientInput {
   closedLoopS: number;
 }
 
+/** An open-loop run's request times, JSON-safe: NaN (lost, unsent) as null. */
+export interface OpenLoopTimes {
+  intended: number[];
+  sent: (number | null)[];
+  received: (number | null)[];
+  measureStartMs: number;
+}
+
 /** JSON-safe: NaN (lost, unsent) as null, histograms HdrHistogram-encoded. */
 export interface LatencyClientOutput {
-  open: { intended: number[]; sent: (number | null)[]; received: (number | null)[]; measureStartMs: number };
+  open: OpenLoopTimes;
   closed: { histogram: string; samples: number; timeouts: number; sendTimesMs: number[] } | null;
 }
 
@@ -49,14 +57,8 @@ export async function runClient(
     input.closedLoopS > 0 && open.measuredReceived > 0
       ? await runPingPong({ ...common, durationS: input.closedLoopS })
       : null;
-  const nullable = (values: Float64Array) => Array.from(values, (v) => (Number.isNaN(v) ? null : v));
   return {
-    open: {
-      intended: Array.from(open.times.intended),
-      sent: nullable(open.times.sent),
-      received: nullable(open.times.received),
-      measureStartMs: open.measureStartMs,
-    },
+    open: encodeOpenLoop(open),
     closed: closed
       ? {
           histogram: encodeIntoCompressedBase64(closed.histogram),
@@ -68,20 +70,35 @@ export async function runClient(
   };
 }
 
+export function encodeOpenLoop(open: PacedResult): OpenLoopTimes {
+  const nullable = (values: Float64Array) => Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+  return {
+    intended: Array.from(open.times.intended),
+    sent: nullable(open.times.sent),
+    received: nullable(open.times.received),
+    measureStartMs: open.measureStartMs,
+  };
+}
+
+/** The open-loop result again, from its request times (histograms and counts recomputed). */
+export function decodeOpenLoop(times: OpenLoopTimes, durationS: number): PacedResult {
+  const numbers = (values: (number | null)[]) => Float64Array.from(values, (v) => v ?? Number.NaN);
+  return summarize(
+    {
+      intended: Float64Array.from(times.intended),
+      sent: numbers(times.sent),
+      received: numbers(times.received),
+    },
+    times.measureStartMs,
+    durationS,
+  );
+}
+
 export function decodeClientOutput(
   output: LatencyClientOutput,
   durationS: number,
 ): { open: PacedResult; closed: PingPongResult | null } {
-  const numbers = (values: (number | null)[]) => Float64Array.from(values, (v) => v ?? Number.NaN);
-  const open = summarize(
-    {
-      intended: Float64Array.from(output.open.intended),
-      sent: numbers(output.open.sent),
-      received: numbers(output.open.received),
-    },
-    output.open.measureStartMs,
-    durationS,
-  );
+  const open = decodeOpenLoop(output.open, durationS);
   const closed = output.closed
     ? {
         histogram: decodeFromCompressedBase64(output.closed.histogram),

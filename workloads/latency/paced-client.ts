@@ -3,7 +3,7 @@ import { InterruptedError } from '../../harness/errors.ts';
 import type { Endpoint } from '../../harness/testbeds/types.ts';
 import { timeoutDelay } from '../../harness/util/delay.ts';
 import { monotonicMs, waitUntil } from '../../harness/util/precise-wait.ts';
-import { openChannel, type Transport } from './transport.ts';
+import { type EchoChannel, openChannel, type Transport } from './transport.ts';
 
 /**
  * Open-loop paced RTT client: request i is due at t0 + i / rate whatever happened to earlier ones,
@@ -22,7 +22,16 @@ export interface PacedOptions {
   /** After the last send, how long to wait for outstanding replies before counting them lost. */
   timeoutMs: number;
   signal: AbortSignal;
+  /** The request/reply channel; default: an echo over `transport` (another protocol: the mixed workload's HTTP). */
+  open?: ChannelOpener;
 }
+
+export type ChannelOpener = (
+  endpoint: Endpoint,
+  transport: Transport,
+  messageBytes: number,
+  signal: AbortSignal,
+) => Promise<EchoChannel>;
 
 /** Per request, monotonicMs times: due, written, echo received (NaN: lost). */
 export interface RequestTimes {
@@ -58,7 +67,7 @@ export async function runPacedClient(options: PacedOptions): Promise<PacedResult
     sent: new Float64Array(total).fill(Number.NaN),
     received: new Float64Array(total).fill(Number.NaN),
   };
-  const channel = await openChannel(endpoint, transport, payloadBytes, signal);
+  const channel = await (options.open ?? openChannel)(endpoint, transport, payloadBytes, signal);
   let receivedCount = 0;
   let allReceived: () => void = () => {};
   const allIn = new Promise<void>((resolve) => {
