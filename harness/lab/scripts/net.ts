@@ -98,7 +98,7 @@ await runSteps('net', async () => {
   $.quiet = true;
   const action = process.argv[2];
   const actions: Record<string, () => Promise<string>> = { up, down, status };
-  const run = action ? actions[action] : undefined;
+  const run = action && Object.hasOwn(actions, action) ? actions[action] : undefined;
   if (!run) throw new UsageError(`up, down or status, not ${JSON.stringify(action ?? '')}`);
   console.log(await run());
 });
