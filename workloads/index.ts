@@ -1,3 +1,4 @@
+import { compileWorkload } from './compile/index.ts';
 import { cpuWorkload } from './cpu/index.ts';
 import { httpWorkload } from './http/index.ts';
 import { latencyWorkload } from './latency/index.ts';
@@ -10,7 +11,14 @@ import type { WorkloadDefinition, WorkloadModule } from './types.ts';
  * order of the full matrix. The config schema and its defaults, the presets, the run loop,
  * analysis (for runs that predate recorded metric specs) and the console summary read it here.
  */
-export const WORKLOADS = [cpuWorkload, memoryWorkload, latencyWorkload, httpWorkload, mixedWorkload] as const;
+export const WORKLOADS = [
+  cpuWorkload,
+  memoryWorkload,
+  latencyWorkload,
+  httpWorkload,
+  mixedWorkload,
+  compileWorkload,
+] as const;
 
 export type WorkloadName = (typeof WORKLOADS)[number]['name'];
 

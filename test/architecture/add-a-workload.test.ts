@@ -18,10 +18,11 @@ function projectWithFixtureWorkload(): string {
     list: 'workloads/index.ts',
     importAfter: "import { memoryWorkload } from './memory/index.ts';\n",
     importLine: "import { spawnloopWorkload } from './spawnloop/index.ts';",
-    listEnd: '] as const;',
+    listEnd: '\n] as const;',
     name: 'spawnloopWorkload',
   });
-  expect(grew).toBe(1);
+  // Its import and its entry in the list (one name per line since the list outgrew one line).
+  expect(grew).toBe(2);
   return copy;
 }
 

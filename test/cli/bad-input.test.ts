@@ -124,10 +124,11 @@ describe('--dry-run', () => {
       results,
     ]);
     expect(code).toBe(0);
-    expect(output).toMatch(/30 cells, 150 trials to run;/);
+    expect(output).toMatch(/36 cells, 180 trials to run;/);
     expect(output).toMatch(/latency@400ms\s+checkpoint every 400 ms\s+5 trials/);
     expect(output).toMatch(/memory@baseline\s+baseline \(unreplicated\)\s+5 trials/);
     expect(output).toMatch(/mixed@25ms\s+checkpoint every 25 ms\s+5 trials/);
+    expect(output).toMatch(/compile@100ms\s+checkpoint every 100 ms\s+5 trials/);
     expect(output).toMatch(/ {2}150\. /);
     expect(output).toMatch(/ETA: (\d+h)?\d+m/);
     expect(existsSync(results)).toBe(false);

@@ -31,7 +31,8 @@ export function copyProject(prefix: string): string {
 
 /**
  * Adds a module to a copy: the fixture folder, and in the module list its import line (after
- * `importAfter`) and its name in the list (`listEnd` becomes `listEnd` with the name before it).
+ * `importAfter`) and its name in the list, before `listEnd` (on a line of its own when `listEnd`
+ * begins a line).
  * Returns how many lines the module list grew by.
  */
 export function addModule(
@@ -53,7 +54,12 @@ export function addModule(
     throw new Error(`${module.list} no longer has the lines this test edits`);
   const after = before
     .replace(module.importAfter, `${module.importAfter}${module.importLine}\n`)
-    .replace(module.listEnd, `, ${module.name}${module.listEnd}`);
+    .replace(
+      module.listEnd,
+      module.listEnd.startsWith('\n')
+        ? `\n  ${module.name},${module.listEnd}`
+        : `, ${module.name}${module.listEnd}`,
+    );
   writeFileSync(list, after);
   return after.split('\n').length - before.split('\n').length;
 }

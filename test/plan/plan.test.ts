@@ -24,15 +24,15 @@ describe('planExperiment', () => {
     expect(plan.skipped).toHaveLength(0);
   });
 
-  it('full: 6 intervals x 5 workloads x 5 trials, unbuilt workloads listed as not runnable', () => {
+  it('full: 6 intervals x 6 workloads x 5 trials, unbuilt workloads listed as not runnable', () => {
     // Every workload is built now; planning still lists a workload that is not, never drops it.
     const memoryUnbuilt = {
       isBuilt: (name: string) => name !== 'memory',
       reason: () => 'not built yet (test)',
     };
     const plan = planExperiment(full(), memoryUnbuilt);
-    expect(plan.cells).toHaveLength(30);
-    expect(plan.order).toHaveLength(120);
+    expect(plan.cells).toHaveLength(36);
+    expect(plan.order).toHaveLength(150);
     expect(plan.skipped).toHaveLength(30);
     const memory = plan.cells.find((c) => c.id === 'memory@25ms');
     expect(memory?.runnable).toBe(false);
