@@ -56,6 +56,7 @@ export class EmulatedTestbed implements Testbed {
           caveats: [
             "Only the guest processes' writable memory is replicated (no kernel state such as sockets or files); a process is copied in full at its first checkpoints.",
             'Pages a guest process discards (MADV_DONTNEED) keep their last content in the replica until written again.',
+            'A guest process that begins and ends between two checkpoints is never copied (in a VM, Remus would copy the pages it dirtied): short-lived processes cost less here, the more so the longer the interval.',
           ],
         }
       : {
