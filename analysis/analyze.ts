@@ -1,7 +1,13 @@
 import { decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { ADAPTIVE, type CheckpointInterval, compareIntervals, fixedMs } from '../harness/store/interval.ts';
 import { PROTECTION_METRIC } from '../harness/store/protection-metrics.ts';
 import type { MetricSpec, SampleRow } from '../harness/store/samples.ts';
-import { type BootstrapOptions, bootstrapMean, bootstrapRatioOfMeans } from './bootstrap.ts';
+import {
+  type BootstrapInterval,
+  type BootstrapOptions,
+  bootstrapMean,
+  bootstrapRatioOfMeans,
+} from './bootstrap.ts';
 import { findings } from './findings.ts';
 import { primaryMetric, runMetricSpecs } from './metric-specs.ts';
 import { flagOutliers } from './outliers.ts';
@@ -97,7 +103,7 @@ function metricCells(rows: readonly SampleRow[], bootstrap: BootstrapOptions): M
     (a, b) =>
       a.workload.localeCompare(b.workload) ||
       a.metric.localeCompare(b.metric) ||
-      (a.intervalMs ?? -1) - (b.intervalMs ?? -1),
+      compareIntervals(a.intervalMs, b.intervalMs),
   );
 }
 
@@ -130,7 +136,7 @@ function latencyCells(data: RunData, rows: readonly SampleRow[], bootstrap: Boot
       cdf,
     });
   }
-  return cells.sort((a, b) => (a.intervalMs ?? -1) - (b.intervalMs ?? -1));
+  return cells.sort((a, b) => compareIntervals(a.intervalMs, b.intervalMs));
 }
 
 function bestIntervals(
@@ -141,10 +147,14 @@ function bestIntervals(
   for (const [workload, workloadSpecs] of Object.entries(specs)) {
     const metric = primaryMetric(workloadSpecs);
     if (!metric) continue;
-    const ranking = metrics
-      .filter((m) => m.workload === workload && m.metric === metric && m.overhead)
-      .map((m) => ({ intervalMs: m.intervalMs as number, ratio: (m.overhead as MetricOverhead).ratio }))
+    const judged = metrics.filter((m) => m.workload === workload && m.metric === metric && m.overhead);
+    const ranking = judged
+      .flatMap((m) => {
+        const ms = fixedMs(m.intervalMs);
+        return ms === null ? [] : [{ intervalMs: ms, ratio: (m.overhead as MetricOverhead).ratio }];
+      })
       .sort((a, b) => a.ratio.estimate - b.ratio.estimate);
+    const adaptiveCell = judged.find((m) => m.intervalMs === ADAPTIVE);
     if (!metrics.some((m) => m.workload === workload)) continue;
     const best = ranking[0];
     const ties = best
@@ -152,9 +162,31 @@ function bestIntervals(
           .filter((r) => r === best || (Number.isFinite(best.ratio.high) && r.ratio.low <= best.ratio.high))
           .map((r) => r.intervalMs)
       : [];
-    out.push({ workload, metric, bestMs: best?.intervalMs ?? null, tiesMs: ties, ranking });
+    const adaptive =
+      adaptiveCell && best
+        ? {
+            ratio: (adaptiveCell.overhead as MetricOverhead).ratio,
+            versusBest: versus(adaptiveCell, best.ratio),
+          }
+        : undefined;
+    out.push({
+      workload,
+      metric,
+      bestMs: best?.intervalMs ?? null,
+      tiesMs: ties,
+      ranking,
+      ...(adaptive ? { adaptive } : {}),
+    });
   }
   return out;
+}
+
+/** The adaptive cell's ratio against the best fixed one's: apart when their CIs do not overlap. */
+function versus(cell: MetricCell, best: BootstrapInterval): 'better' | 'tied' | 'worse' {
+  const ratio = (cell.overhead as MetricOverhead).ratio;
+  if (ratio.high < best.low) return 'better';
+  if (ratio.low > best.high) return 'worse';
+  return 'tied';
 }
 
 function checkpointCells(metrics: readonly MetricCell[]): CheckpointCell[] {
@@ -165,8 +197,9 @@ function checkpointCells(metrics: readonly MetricCell[]): CheckpointCell[] {
   const cells: CheckpointCell[] = [];
   for (const [cellId, list] of protection) {
     const get = (metric: string) => list.find((m) => m.metric === metric)?.mean ?? Number.NaN;
-    const intervalMs = (list[0] as MetricCell).intervalMs as number;
-    const configuredHz = 1000 / intervalMs;
+    const intervalMs = (list[0] as MetricCell).intervalMs as CheckpointInterval;
+    const ms = fixedMs(intervalMs);
+    const configuredHz = ms === null ? get(PROTECTION_METRIC.configuredRate) : 1000 / ms;
     const effectiveHz = get(PROTECTION_METRIC.effectiveRate);
     cells.push({
       cellId,
@@ -181,10 +214,13 @@ function checkpointCells(metrics: readonly MetricCell[]): CheckpointCell[] {
       scanP50Us: get(PROTECTION_METRIC.scanP50),
       gatherP50Us: get(PROTECTION_METRIC.gatherP50),
       shipAckP50Us: get(PROTECTION_METRIC.shipAckP50),
-      belowConfigured: effectiveHz < 0.95 * configuredHz,
+      // The adaptive schedule has no rate to keep up with: its epochs are as long as it chose.
+      belowConfigured: ms !== null && effectiveHz < 0.95 * configuredHz,
     });
   }
-  return cells.sort((a, b) => a.workload.localeCompare(b.workload) || a.intervalMs - b.intervalMs);
+  return cells.sort(
+    (a, b) => a.workload.localeCompare(b.workload) || compareIntervals(a.intervalMs, b.intervalMs),
+  );
 }
 
 function missingCells(data: RunData): MissingCell[] {

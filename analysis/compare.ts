@@ -1,3 +1,4 @@
+import { type CheckpointInterval, compareIntervals } from '../harness/store/interval.ts';
 import { configDifferences } from '../harness/store/manifest.ts';
 import type { SampleRow } from '../harness/store/samples.ts';
 import type { RunData } from './run-data.ts';
@@ -34,7 +35,7 @@ export type Verdict = 'regression' | 'improvement' | 'no significant change' | '
 export interface ComparisonRow {
   testbed: string;
   workload: string;
-  intervalMs: number | null;
+  intervalMs: CheckpointInterval | null;
   metric: string;
   unit: string;
   better: SampleRow['better'];
@@ -179,7 +180,7 @@ export function compareRuns(
     (a, b) =>
       a.workload.localeCompare(b.workload) ||
       a.metric.localeCompare(b.metric) ||
-      (a.intervalMs ?? -1) - (b.intervalMs ?? -1),
+      compareIntervals(a.intervalMs, b.intervalMs),
   );
   return {
     mode,

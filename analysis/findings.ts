@@ -7,6 +7,16 @@ const ms = (us: number) => `${(us / 1000).toFixed(us >= 10_000 ? 1 : 2)} ms`;
 const ratioText = (r: { estimate: number; low: number; high: number }) =>
   `x${formatRatio(r.estimate)}${Number.isFinite(r.low) ? ` [${formatRatio(r.low)}, ${formatRatio(r.high)}]` : ' (no CI: fewer than 2 trials)'}`;
 
+const VERSUS_TEXT = { better: 'better than', tied: 'tied with', worse: 'worse than' } as const;
+
+/** How the adaptive schedule did against each workload's best fixed interval, when the run has it. */
+function adaptiveVerdict(best: RunAnalysis['best']): string {
+  const judged = best.filter((b) => b.adaptive);
+  if (judged.length === 0) return '';
+  const count = (v: 'better' | 'tied' | 'worse') => judged.filter((b) => b.adaptive?.versusBest === v).length;
+  return ` Adaptive: better than the best fixed interval for ${count('better')}, tied for ${count('tied')}, worse for ${count('worse')} of ${judged.length} workloads (${judged.map((b) => `${b.workload}: ${b.adaptive?.versusBest}`).join(', ')}).`;
+}
+
 function bestIntervalFinding(a: RunAnalysis): Finding {
   const title = '(i) The checkpoint interval that performs best depends on the application';
   const testable = a.best.filter((b) => b.bestMs !== null && b.ranking.length >= 2);
@@ -30,7 +40,10 @@ function bestIntervalFinding(a: RunAnalysis): Finding {
   }
   const evidence = testable.map((b) => {
     const best = b.ranking[0];
-    return `${b.workload} (${b.metric}): best ${b.bestMs} ms, ${best ? ratioText(best.ratio) : ''} of the baseline; tied: ${b.tiesMs.map((t) => `${t} ms`).join(', ')}; ranking ${b.ranking.map((r) => `${r.intervalMs} ms ${ratioText(r.ratio)}`).join(' < ')}`;
+    const adaptive = b.adaptive
+      ? `; adaptive ${ratioText(b.adaptive.ratio)}, ${VERSUS_TEXT[b.adaptive.versusBest]} the best fixed interval`
+      : '';
+    return `${b.workload} (${b.metric}): best ${b.bestMs} ms, ${best ? ratioText(best.ratio) : ''} of the baseline; tied: ${b.tiesMs.map((t) => `${t} ms`).join(', ')}; ranking ${b.ranking.map((r) => `${r.intervalMs} ms ${ratioText(r.ratio)}`).join(' < ')}${adaptive}`;
   });
   // Intervals that are best or tied for every workload.
   const common = new Set(testable[0]?.tiesMs ?? []);
@@ -39,7 +52,13 @@ function bestIntervalFinding(a: RunAnalysis): Finding {
     common.size === 0
       ? `Yes: no single interval is best (or tied) for every workload (${testable.map((b) => `${b.workload}: ${b.bestMs} ms`).join(', ')}).`
       : `No: ${[...common].map((t) => `${t} ms`).join(', ')} is best or tied for every workload in this run.`;
-  return { id: 'best-interval-depends-on-workload', title, verdict, evidence, caveats };
+  return {
+    id: 'best-interval-depends-on-workload',
+    title,
+    verdict: `${verdict}${adaptiveVerdict(testable)}`,
+    evidence,
+    caveats,
+  };
 }
 
 function latencyFinding(a: RunAnalysis): Finding {
@@ -48,7 +67,10 @@ function latencyFinding(a: RunAnalysis): Finding {
   const roundTrips = Object.entries(a.metricSpecs).flatMap(([workload, specs]) =>
     specs.filter((s) => s.primary && s.roundTrip).map((s) => `${workload} ${s.name}`),
   );
-  const cells = a.metrics.filter((m) => roundTrips.includes(`${m.workload} ${m.metric}`) && m.overhead);
+  const judged = a.metrics.filter((m) => roundTrips.includes(`${m.workload} ${m.metric}`) && m.overhead);
+  // The yardstick (half an interval) and "the shortest interval" are read on the fixed intervals.
+  const cells = judged.filter((m) => typeof m.intervalMs === 'number');
+  const adaptiveCells = judged.filter((m) => m.intervalMs === 'adaptive');
   const caveats: string[] = [];
   const semantics = testbedSemantics(a.session?.testbed);
   if (semantics?.outputHeld && semantics.outputNotHeld) {
@@ -77,6 +99,12 @@ function latencyFinding(a: RunAnalysis): Finding {
       : ` (half the interval is ${ms(((c.intervalMs as number) * 1000) / 2)})`;
     return `${c.intervalMs} ms: median RTT ${ms(c.mean)} vs ${ms(o.baselineMean)} unreplicated, ${ratioText(o.ratio)}, +${ms(o.absolute)}${yardstick}`;
   });
+  for (const c of adaptiveCells) {
+    const o = c.overhead as NonNullable<typeof c.overhead>;
+    evidence.push(
+      `adaptive: median RTT ${ms(c.mean)} vs ${ms(o.baselineMean)} unreplicated, ${ratioText(o.ratio)}, +${ms(o.absolute)}`,
+    );
+  }
   const smallest = cells.reduce((a, b) => ((a.intervalMs as number) < (b.intervalMs as number) ? a : b));
   const ratio = (smallest.overhead as NonNullable<typeof smallest.overhead>).ratio.estimate;
   const verdict =

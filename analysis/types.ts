@@ -1,3 +1,4 @@
+import type { CheckpointInterval } from '../harness/store/interval.ts';
 /**
  * What an analysis of one run holds: the shapes that analysis builds, findings read and reports
  * draw. Types only, so that the modules that fill them need not import each other.
@@ -27,7 +28,7 @@ export interface MetricOverhead {
 export interface MetricCell {
   cellId: string;
   workload: string;
-  intervalMs: number | null;
+  intervalMs: CheckpointInterval | null;
   metric: string;
   unit: string;
   better: SampleRow['better'];
@@ -48,7 +49,7 @@ export interface MetricCell {
 
 export interface LatencyCell {
   cellId: string;
-  intervalMs: number | null;
+  intervalMs: CheckpointInterval | null;
   trials: number;
   /** Per-trial percentiles from the stored histograms, averaged over trials with a bootstrap CI. */
   percentiles: { percentile: number; mean: number; low: number; high: number }[];
@@ -59,17 +60,24 @@ export interface LatencyCell {
 export interface BestInterval {
   workload: string;
   metric: string;
-  /** Interval with the lowest overhead ratio; null when no protected cell has data. */
+  /** Fixed interval with the lowest overhead ratio; null when no protected cell has data. */
   bestMs: number | null;
-  /** Intervals whose ratio CI overlaps the best one's, best included. */
+  /** Fixed intervals whose ratio CI overlaps the best one's, best included. */
   tiesMs: number[];
+  /** The fixed intervals, lowest ratio first. */
   ranking: { intervalMs: number; ratio: BootstrapInterval }[];
+  /**
+   * The adaptive cell against the best fixed interval, when the run has one: better or worse when
+   * their ratio CIs do not overlap, tied when they do.
+   */
+  adaptive?: { ratio: BootstrapInterval; versusBest: 'better' | 'tied' | 'worse' };
 }
 
 export interface CheckpointCell {
   cellId: string;
   workload: string;
-  intervalMs: number;
+  intervalMs: CheckpointInterval;
+  /** 1000 / interval; for the adaptive cell, the rate of the median epoch it chose. */
   configuredHz: number;
   effectiveHz: number;
   pauseP50Us: number;

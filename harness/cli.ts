@@ -45,7 +45,7 @@ program
   .option('--config <file>', 'JSON config file (any subset of the config; see README.md)')
   .option('--results <dir>', 'directory holding one folder per run (default results/)')
   .option('--trials <n>', 'trials per cell')
-  .option('--intervals <ms,...>', 'checkpoint intervals in ms, e.g. 25,100')
+  .option('--intervals <ms,...>', 'checkpoint intervals in ms, and adaptive, e.g. 25,100,adaptive')
   .option('--workloads <names>', `comma-separated workloads: ${WORKLOAD_NAMES.join(', ')}`)
   .option('--duration <s>', 'measured seconds per trial (whole seconds)')
   .option('--warmup <s>', 'unmeasured warm-up seconds before each measurement')

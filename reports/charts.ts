@@ -1,4 +1,5 @@
 import type { MetricOverhead, RunAnalysis } from '../analysis/analyze.ts';
+import { compareIntervals } from '../harness/store/interval.ts';
 import { intervalLabel } from './format.ts';
 
 /**
@@ -64,7 +65,7 @@ function overheadCharts(a: RunAnalysis): ChartSpec[] {
     .map((b) => {
       const cells = a.metrics
         .filter((m) => m.workload === b.workload && m.metric === b.metric && m.overhead)
-        .sort((x, y) => (x.intervalMs as number) - (y.intervalMs as number));
+        .sort((x, y) => compareIntervals(x.intervalMs, y.intervalMs));
       const ratios = cells.map((c) => (c.overhead as MetricOverhead).ratio);
       const top = Math.max(...ratios.map((r) => (Number.isFinite(r.high) ? r.high : r.estimate)));
       return {

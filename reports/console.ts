@@ -13,7 +13,9 @@ const PROTECTION_METRICS: Record<string, string> = {
 function overheadText(m: MetricCell): string {
   if (m.intervalMs === null) return 'baseline';
   if (m.metric === PROTECTION_METRIC.effectiveRate)
-    return `configured ${formatNumber(1000 / m.intervalMs)}/s`;
+    return typeof m.intervalMs === 'number'
+      ? `configured ${formatNumber(1000 / m.intervalMs)}/s`
+      : 'adaptive';
   if (!m.overhead) return '';
   const { ratio, absolute, baselineMean, minimumDetectable } = m.overhead;
   const ci = Number.isFinite(ratio.low) ? ` [${formatRatio(ratio.low)}, ${formatRatio(ratio.high)}]` : '';

@@ -20,5 +20,5 @@ export function escapeHtml(text: string): string {
 // One way to write an overhead ratio, in the findings' sentences and in every report.
 export { formatRatio } from '../analysis/format-ratio.ts';
 
-/** A cell's interval as every report writes it: `baseline` (unreplicated) or `25 ms`. */
-export const intervalLabel = (ms: number | null): string => (ms === null ? 'baseline' : `${ms} ms`);
+/** A cell's interval as every report writes it: `baseline` (unreplicated), `25 ms` or `adaptive`. */
+export { intervalLabel } from '../harness/store/interval.ts';

@@ -1,11 +1,11 @@
 import { reportRun } from '../../reports/generate.ts';
-import { workloadAvailability } from '../../workloads/index.ts';
 import { type LabeledLayer, labelLayer, matrixLayer, readJsonLayer, resolveConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../config/presets.ts';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { formatPlan } from '../plan/format.ts';
 import { planExperiment, type Shard, shardPlan } from '../plan/plan.ts';
+import { cellAvailability } from '../run/availability.ts';
 import { runExperiment } from '../run/experiment.ts';
 import { configDifferences, experimentConfig, readManifest } from '../store/manifest.ts';
 import { ensureWritableDir, findRunDir, type RunPaths } from '../store/run-dir.ts';
@@ -80,7 +80,7 @@ export async function experimentCommand(
     : { config: resolveConfig(userLayers(flags)), paths: null };
   const shard = flags.shard ? parseShard(flags.shard) : null;
   if (flags.dryRun) {
-    const plan = planExperiment(config, workloadAvailability(config.testbed.kind));
+    const plan = planExperiment(config, cellAvailability(config.testbed.kind));
     log(formatPlan(shard ? shardPlan(plan, shard) : plan, config));
     if (shard) log(`(shard ${shard.index} of ${shard.count})`);
     log('\nDry run: nothing was started and nothing was written.');

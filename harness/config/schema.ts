@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WORKLOAD_NAMES, WORKLOADS } from '../../workloads/index.ts';
+import { ADAPTIVE } from '../store/interval.ts';
 import { TESTBED_NAMES, TESTBEDS } from '../testbeds/index.ts';
 import type { TestbedDefinition } from '../testbeds/testbed.ts';
 
@@ -31,8 +32,16 @@ const intervalMs = z
 export const matrixSchema = z.strictObject({
   /** Include the unreplicated baseline cell for every workload. */
   baseline: z.boolean({ error: 'expected true or false' }),
-  /** Checkpoint intervals in ms; each one is a protected cell per workload. */
-  intervals: z.array(intervalMs, { error: 'expected a list of intervals in ms, e.g. [25, 100]' }),
+  /**
+   * Checkpoint intervals in ms, and `adaptive` (the emulated testbed's adaptive schedule, bounds in
+   * `testbed.emulated.adaptive`); each one is a protected cell per workload.
+   */
+  intervals: z.array(
+    z.union([intervalMs, z.literal(ADAPTIVE)], {
+      error: 'expected a checkpoint interval in milliseconds (a whole number) or "adaptive"',
+    }),
+    { error: 'expected a list of intervals in ms, e.g. [25, 100, "adaptive"]' },
+  ),
   workloads: z
     .array(z.enum(WORKLOAD_NAMES, { error: `expected one of ${WORKLOAD_NAMES.join(', ')}` }), {
       error: 'expected a list of workload names',

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { ADAPTIVE } from '../store/interval.ts';
 import { formatDuration, type Plan } from './plan.ts';
 
 /** The dry run's text: every cell, its trial count, the execution order and the ETA. Pure. */
@@ -18,7 +19,11 @@ export function formatPlan(plan: Plan, config: Config): string {
   const width = Math.max(...plan.cells.map((c) => c.id.length));
   for (const cell of plan.cells) {
     const interval =
-      cell.intervalMs === null ? 'baseline (unreplicated)' : `checkpoint every ${cell.intervalMs} ms`;
+      cell.intervalMs === null
+        ? 'baseline (unreplicated)'
+        : cell.intervalMs === ADAPTIVE
+          ? 'adaptive interval'
+          : `checkpoint every ${cell.intervalMs} ms`;
     const status = cell.runnable ? `${matrix.trials} trials` : `NOT RUNNABLE: ${cell.notRunnableReason}`;
     lines.push(`  ${cell.id.padEnd(width)}  ${interval.padEnd(26)} ${status}`);
   }

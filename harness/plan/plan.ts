@@ -1,12 +1,13 @@
 import type { Config, WorkloadName } from '../config/schema.ts';
+import { ADAPTIVE, type CheckpointInterval, intervalKey } from '../store/interval.ts';
 import { mulberry32, shuffled } from '../util/random.ts';
 
 /** One cell of the matrix: a workload at one checkpoint interval, or at the unreplicated baseline. */
 export interface Cell {
   id: string;
   workload: WorkloadName;
-  /** Checkpoint interval in ms; null for the baseline. */
-  intervalMs: number | null;
+  /** Checkpoint interval in ms or `adaptive`; null for the baseline. */
+  intervalMs: CheckpointInterval | null;
   /** False when the workload is not built yet; such cells are listed, never silently dropped. */
   runnable: boolean;
   notRunnableReason?: string;
@@ -35,13 +36,15 @@ export interface Plan {
 export interface WorkloadAvailability {
   isBuilt(name: WorkloadName): boolean;
   reason(name: WorkloadName): string;
+  /** Why the testbed cannot run the `adaptive` interval; absent where it can. */
+  adaptiveUnavailable?: string;
 }
 
 /** Every workload of the module list is built: a plan runs every one its config names. */
 export const ALL_BUILT: WorkloadAvailability = { isBuilt: () => true, reason: () => 'built' };
 
-export const cellId = (workload: string, intervalMs: number | null): string =>
-  `${workload}@${intervalMs === null ? 'baseline' : `${intervalMs}ms`}`;
+export const cellId = (workload: string, interval: CheckpointInterval | null): string =>
+  `${workload}@${intervalKey(interval)}`;
 
 export const trialId = (cell: string, trial: number): string => `${cell}#${trial}`;
 
@@ -55,17 +58,24 @@ export const TRIAL_OVERHEAD_SECONDS = 1.5;
 /** Pure: config -> cells and the seeded, interleaved trial order. */
 export function planExperiment(config: Config, availability: WorkloadAvailability = ALL_BUILT): Plan {
   const { matrix } = config;
-  const intervals: (number | null)[] = [...(matrix.baseline ? [null] : []), ...dedupe(matrix.intervals)];
+  const intervals: (CheckpointInterval | null)[] = [
+    ...(matrix.baseline ? [null] : []),
+    ...dedupe(matrix.intervals),
+  ];
   const cells: Cell[] = [];
   for (const workload of dedupe(matrix.workloads)) {
     for (const intervalMs of intervals) {
-      const runnable = availability.isBuilt(workload);
+      const reason = !availability.isBuilt(workload)
+        ? availability.reason(workload)
+        : intervalMs === ADAPTIVE && availability.adaptiveUnavailable
+          ? `adaptive: not on this testbed: ${availability.adaptiveUnavailable}`
+          : undefined;
       cells.push({
         id: cellId(workload, intervalMs),
         workload,
         intervalMs,
-        runnable,
-        ...(runnable ? {} : { notRunnableReason: availability.reason(workload) }),
+        runnable: reason === undefined,
+        ...(reason === undefined ? {} : { notRunnableReason: reason }),
       });
     }
   }

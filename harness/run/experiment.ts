@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { configureWorkloads, workloadAvailability } from '../../workloads/index.ts';
+import { configureWorkloads } from '../../workloads/index.ts';
 import { metricSpecProblems, type WorkloadModule } from '../../workloads/types.ts';
 import type { Config } from '../config/schema.ts';
 import { errorMessage } from '../errors.ts';
@@ -14,6 +14,7 @@ import {
   shardPlan,
 } from '../plan/plan.ts';
 import { ensureTools } from '../setup/system-packages.ts';
+import type { CheckpointInterval } from '../store/interval.ts';
 import { digest, type Manifest, type RunSession, readManifest } from '../store/manifest.ts';
 import type { RunPaths } from '../store/run-dir.ts';
 import { appendSamples } from '../store/samples.ts';
@@ -21,6 +22,7 @@ import { type RunState, setTrial, writeState } from '../store/state.ts';
 import { createTestbed } from '../testbeds/index.ts';
 import type { Testbed, TestbedFacts } from '../testbeds/testbed.ts';
 import { type FailedAttempts, isDiskFull, runWithRetries } from './attempts.ts';
+import { cellAvailability } from './availability.ts';
 import { type InterruptHandle, installInterruptHandler, RUN_TEXTS } from './interrupt.ts';
 import { openRunDirectory } from './run-directory.ts';
 import { acquireRunLocks } from './run-locks.ts';
@@ -100,7 +102,7 @@ export async function runExperiment({
   writeReports,
 }: ExperimentOptions): Promise<ExperimentExit> {
   const { log, attach } = createRunLog(print);
-  const fullPlan = planExperiment(config, workloadAvailability(config.testbed.kind));
+  const fullPlan = planExperiment(config, cellAvailability(config.testbed.kind));
   const shard = resume ? (readManifest(resume.manifest).shard ?? null) : shardFlag;
   const plan = shard ? shardPlan(fullPlan, shard) : fullPlan;
   const modules = plannedWorkloads(plan, config);
@@ -259,7 +261,7 @@ type Recorded = 'done' | 'interrupted' | { diskProblem: string | null; unsafeTes
 function recordOutcome(
   run: OpenRun,
   planned: PlannedTrial,
-  intervalMs: number | null,
+  intervalMs: CheckpointInterval | null,
   module: WorkloadModule,
   outcome: TrialOutcome,
   attempts: FailedAttempts,

@@ -1,6 +1,7 @@
 import type { WorkloadModule } from '../../workloads/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { PlannedTrial } from '../plan/plan.ts';
+import type { CheckpointInterval } from '../store/interval.ts';
 import { PROTECTION_METRIC } from '../store/protection-metrics.ts';
 import type { MetricSpec, SampleRow } from '../store/samples.ts';
 import type { TestbedFacts } from '../testbeds/testbed.ts';
@@ -27,7 +28,7 @@ export function headlineText(rows: readonly SampleRow[], module: WorkloadModule)
 export function toRows(
   outcome: Extract<TrialOutcome, { status: 'done' }>,
   planned: PlannedTrial,
-  intervalMs: number | null,
+  intervalMs: CheckpointInterval | null,
   module: WorkloadModule,
   config: Config,
   runId: string,

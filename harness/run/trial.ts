@@ -2,12 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Measurement, Workload, WorkloadModule } from '../../workloads/types.ts';
 import { errorMessage, InterruptedError, TestbedUnsafeError } from '../errors.ts';
+import type { CheckpointInterval } from '../store/interval.ts';
 import type { Testbed } from '../testbeds/testbed.ts';
 import type { GuestSession, Protection, ProtectionReport } from '../testbeds/types.ts';
 
 export interface TrialSpec {
   trialId: string;
-  intervalMs: number | null;
+  intervalMs: CheckpointInterval | null;
   warmupS: number;
   durationS: number;
   artifactsDir: string;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { appendDurable, writeFileAtomic } from './durable.ts';
+import type { CheckpointInterval } from './interval.ts';
 
 export type Better = 'higher' | 'lower' | 'info';
 
@@ -36,8 +37,8 @@ export interface SampleRow {
   trial: number;
   testbed: string;
   workload: string;
-  /** Checkpoint interval in ms; null for the unreplicated baseline. */
-  intervalMs: number | null;
+  /** Checkpoint interval in ms, or `adaptive`; null for the unreplicated baseline. */
+  intervalMs: CheckpointInterval | null;
   metric: string;
   value: number;
   unit: string;

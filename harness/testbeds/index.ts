@@ -29,3 +29,8 @@ export function createTestbed(
   if (section === undefined) throw new Error(`testbed.${definition.section} missing`);
   return definition.create(section, context);
 }
+
+/** Why a testbed kind cannot run the `adaptive` interval, or undefined where it can. */
+export function adaptiveUnavailableReason(kind: string): string | undefined {
+  return (TESTBEDS as readonly TestbedDefinition[]).find((t) => t.kind === kind)?.fixedIntervalsOnly;
+}

@@ -46,6 +46,8 @@ export interface TestbedDefinition<
   readonly whenMissing?: string;
   /** Set when the section must not be given with another kind: what to do instead. */
   readonly onlyWithItsKind?: string;
+  /** Set when it cannot run the `adaptive` interval: why (its adaptive cells are planned as not runnable). */
+  readonly fixedIntervalsOnly?: string;
   create(config: z.output<S>, context: TestbedContext): Testbed;
 }
 

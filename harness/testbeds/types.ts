@@ -1,3 +1,4 @@
+import type { CheckpointInterval } from '../store/interval.ts';
 /**
  * What a testbed gives the run loop and the workloads: a guest to run programs in, its endpoints,
  * and a protection with its checkpoint report. The testbed itself is in testbed.ts.
@@ -78,6 +79,8 @@ export interface CheckpointRecord {
   copiedBytes?: number;
   ranges?: number;
   processes?: number;
+  /** Under the adaptive schedule: the length the policy chose for the epoch this checkpoint ended, ms. */
+  epochMs?: number;
 }
 
 /** p50 and p99 of a per-checkpoint series. */
@@ -87,7 +90,15 @@ export interface Spread {
 }
 
 export interface CheckpointSummary {
+  /** The fixed interval; under the adaptive schedule the median epoch length it chose. */
   intervalMs: number;
+  /** Under the adaptive schedule: its policy, the epoch lengths it chose, how often it changed them. */
+  adaptive?: {
+    policy: { minMs: number; maxMs: number; initialMs: number };
+    epochMs: { p50: number; min: number; max: number };
+    shortened: number;
+    lengthened: number;
+  };
   checkpoints: number;
   /** Epoch boundaries skipped because the controller was late by more than one interval. */
   missedEpochs: number;
@@ -149,7 +160,8 @@ export interface Protection {
 /** One guest's life in one trial: start, optionally protect, stop (always). */
 export interface GuestSession {
   readonly guest: Guest;
-  protect(intervalMs: number): Promise<Protection>;
+  /** A fixed interval in ms, or `adaptive` where the testbed offers it (see TestbedDefinition). */
+  protect(interval: CheckpointInterval): Promise<Protection>;
   /** Idempotent: stops protection, the guest's processes and the backup; safe after any failure. */
   stop(): Promise<void>;
 }

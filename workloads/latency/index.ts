@@ -142,7 +142,8 @@ class LatencyWorkload implements Workload {
 
   /** With the protection's checkpoint times: each request's epoch phase and the mechanism's prediction. */
   afterProtection(report: ProtectionReport, artifactsDir: string): Measurement[] {
-    if (!this.openLoop || report.checkpoints.length < 2) return [];
+    // The phase model reads a request's place in an epoch of fixed length; adaptive epochs vary.
+    if (!this.openLoop || report.checkpoints.length < 2 || report.summary.adaptive) return [];
     const phases = phaseAnalysis(
       this.openLoop.times,
       this.openLoop.measureStartMs,

@@ -2,16 +2,24 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { percentile } from '../../util/order-stats.ts';
 import { monotonicMs, waitUntil } from '../../util/precise-wait.ts';
 import type { CheckpointRecord, CheckpointSummary, ProtectionReport } from '../types.ts';
+import { type AdaptivePolicy, nextEpochMs } from './adaptive-policy.ts';
 import type { Freezer } from './freezer.ts';
 import type { OutputCommitProxy } from './output-proxy.ts';
 import type { Replicator } from './replicator.ts';
 
 const micros = (ms: number) => Math.round(ms * 1000);
 
+/** Fixed epochs of `intervalMs`, or epochs whose length the adaptive policy picks one by one. */
+export type EpochSchedule =
+  | { kind: 'fixed'; intervalMs: number }
+  | { kind: 'adaptive'; policy: AdaptivePolicy };
+
 /**
  * The epoch loop of one protection: at every boundary of an absolute schedule t0 + k * interval
  * (Remus's paper semantics; `xl remus -i` instead waits the interval after each checkpoint), freeze
- * the guest, seal its output, capture the checkpoint, thaw, commit, release the output.
+ * the guest, seal its output, capture the checkpoint, thaw, commit, release the output. Under the
+ * adaptive schedule each boundary is the last checkpoint's start plus the length the policy chose
+ * from the output that epoch held.
  */
 export class Checkpointer {
   private readonly records: CheckpointRecord[] = [];
@@ -27,8 +35,13 @@ export class Checkpointer {
     private readonly freezer: Freezer,
     private readonly proxy: OutputCommitProxy,
     private readonly replicator: Replicator,
-    private readonly intervalMs: number,
+    private readonly schedule: EpochSchedule,
   ) {}
+
+  /** The fixed interval, or the adaptive policy's first epoch. */
+  private get intervalMs(): number {
+    return this.schedule.kind === 'fixed' ? this.schedule.intervalMs : this.schedule.policy.initialMs;
+  }
 
   /** Starts the loop; resolves once the first checkpoint has committed. */
   start(): Promise<void> {
@@ -58,11 +71,14 @@ export class Checkpointer {
   private async run(onFirstCommit: () => void): Promise<void> {
     let epoch = 0;
     let boundary = 0;
+    const adaptive = this.schedule.kind === 'adaptive' ? this.schedule.policy : null;
+    let epochMs = this.intervalMs;
+    let lastStart = this.startedAt;
     while (!this.stopping) {
       boundary++;
-      let target = this.startedAt + boundary * this.intervalMs;
+      let target = adaptive ? lastStart + epochMs : this.startedAt + boundary * this.intervalMs;
       const now = monotonicMs();
-      if (now > target + this.intervalMs) {
+      if (!adaptive && now > target + this.intervalMs) {
         // More than one interval late: skip the boundaries that passed, and say so in the stats.
         const skip = Math.floor((now - target) / this.intervalMs);
         this.missedEpochs += skip;
@@ -99,8 +115,13 @@ export class Checkpointer {
         pauseUs: micros(thawed - begin),
         commitUs: micros(committed - thawed),
         releasedBytes,
+        ...(adaptive ? { epochMs } : {}),
         ...(copied ?? {}),
       });
+      if (adaptive) {
+        lastStart = begin;
+        epochMs = nextEpochMs(adaptive, epochMs, releasedBytes);
+      }
       if (epoch === 1) onFirstCommit();
     }
   }
@@ -138,12 +159,25 @@ export class Checkpointer {
       replicated && first && last && steady.length >= 2 && last.startMonoMs > first.startMonoMs
         ? ((steady.length - 1) * 1000) / (last.startMonoMs - first.startMonoMs)
         : measured.length / protectedSeconds;
+    const epochs = this.records.flatMap((r) => (r.epochMs === undefined ? [] : [r.epochMs]));
+    const intervalMs =
+      this.schedule.kind === 'adaptive' && epochs.length ? percentile(epochs, 50) : this.intervalMs;
     return {
-      intervalMs: this.intervalMs,
+      intervalMs,
+      ...(this.schedule.kind === 'adaptive'
+        ? {
+            adaptive: {
+              policy: this.schedule.policy,
+              epochMs: { p50: intervalMs, min: Math.min(...epochs), max: Math.max(...epochs) },
+              shortened: epochs.filter((ms, i) => i > 0 && ms < (epochs[i - 1] as number)).length,
+              lengthened: epochs.filter((ms, i) => i > 0 && ms > (epochs[i - 1] as number)).length,
+            },
+          }
+        : {}),
       checkpoints: this.records.length,
       missedEpochs: this.missedEpochs,
       protectedSeconds: Number(protectedSeconds.toFixed(3)),
-      configuredRateHz: 1000 / this.intervalMs,
+      configuredRateHz: 1000 / intervalMs,
       effectiveRateHz: Number(effectiveRate.toFixed(3)),
       pauseUs: { p50: percentile(pauses, 50), p99: percentile(pauses, 99), max: Math.max(0, ...pauses) },
       freezeUs: { p50: percentile(series('freezeUs'), 50), p99: percentile(series('freezeUs'), 99) },

@@ -1,4 +1,5 @@
 import type { Endpoint, ProtectionReport, Transport } from '../types.ts';
+import type { EpochSchedule } from './checkpointer.ts';
 import type { FreezerTarget } from './freezer.ts';
 import type { MemoryPlan } from './memory/choose.ts';
 
@@ -10,7 +11,7 @@ export type ControllerRequest =
   | { type: 'init'; target: FreezerTarget }
   | { type: 'addGroup'; pgid: number }
   | { type: 'forward'; upstream: Endpoint; listenHost: string; transport: Transport }
-  | { type: 'protect'; intervalMs: number; memory: MemoryPlan | null }
+  | { type: 'protect'; schedule: EpochSchedule; memory: MemoryPlan | null }
   | { type: 'unprotect' }
   | { type: 'shutdown' };
 

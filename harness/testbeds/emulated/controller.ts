@@ -66,7 +66,7 @@ async function handle(request: ControllerRequest): Promise<unknown> {
           memory.prepare();
           replicator = memory;
         }
-        checkpointer = new Checkpointer(freezer, proxy, replicator, request.intervalMs);
+        checkpointer = new Checkpointer(freezer, proxy, replicator, request.schedule);
         await checkpointer.start();
       } catch (error) {
         checkpointer = null;

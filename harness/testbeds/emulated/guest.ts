@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InterruptedError } from '../../errors.ts';
+import { ADAPTIVE, type CheckpointInterval } from '../../store/interval.ts';
 import { childEnv } from '../../util/child-env.ts';
 import { timeoutDelay } from '../../util/delay.ts';
 import type {
@@ -16,7 +17,9 @@ import type {
   ProtectionReport,
   Transport,
 } from '../types.ts';
+import type { AdaptivePolicy } from './adaptive-policy.ts';
 import { CGROUP_PREFIX, destroyCgroup } from './cgroup.ts';
+import type { EpochSchedule } from './checkpointer.ts';
 import { ControllerClient } from './controller-client.ts';
 import type { FreezerTarget } from './freezer.ts';
 import type { FreezerChoice } from './freezer-choice.ts';
@@ -118,6 +121,8 @@ export interface SessionOptions {
   priority: PriorityPlan;
   /** Memory replication mechanisms, or null to copy no memory. */
   memory: MemoryPlan | null;
+  /** The bounds of the adaptive schedule. */
+  adaptive: AdaptivePolicy;
 }
 
 /**
@@ -223,12 +228,16 @@ export class EmulatedGuestSession implements GuestSession {
   }
 
   /** Protects the guest; after the protection's stop() the guest may be protected again. */
-  protect(intervalMs: number): Promise<Protection> {
+  protect(interval: CheckpointInterval): Promise<Protection> {
+    const schedule: EpochSchedule =
+      interval === ADAPTIVE
+        ? { kind: 'adaptive', policy: this.options.adaptive }
+        : { kind: 'fixed', intervalMs: interval };
     if (this.protection) throw new Error('the guest is already protected');
     const controller = this.controller;
     let report: Promise<ProtectionReport> | null = null;
     const protection: Promise<Protection> = controller
-      .request({ type: 'protect', intervalMs, memory: this.options.memory })
+      .request({ type: 'protect', schedule, memory: this.options.memory })
       .then(() => ({
         stop: () => {
           report ??= controller.request({ type: 'unprotect' }).finally(() => {

@@ -1,8 +1,9 @@
 import { LiveSessions } from '../live-sessions.ts';
 import { defineTestbed, type Testbed, type TestbedFacts } from '../testbed.ts';
 import type { GuestSession } from '../types.ts';
+import { adaptiveScheduleText } from './adaptive-policy.ts';
 import { findCgroupMounts, sweepStaleCgroups } from './cgroup.ts';
-import { EMULATED_DEFAULTS, type EmulatedConfig, emulatedSchema } from './config.ts';
+import { ADAPTIVE_DEFAULTS, EMULATED_DEFAULTS, type EmulatedConfig, emulatedSchema } from './config.ts';
 import { chooseFreezer, type FreezerChoice } from './freezer-choice.ts';
 import { EmulatedGuestSession, GUEST_ENV_MARKER } from './guest.ts';
 import {
@@ -82,6 +83,7 @@ export class EmulatedTestbed implements Testbed {
         ...replication.details,
         outputCommit: 'TCP proxy: guest output held per epoch, released when the checkpoint commits',
         epochSchedule: 'checkpoints at t0 + k * interval (Remus paper); setTimeout, then event-loop turns',
+        adaptiveSchedule: adaptiveScheduleText(this.config.adaptive ?? ADAPTIVE_DEFAULTS),
         network: 'loopback (127.0.0.1), every guest port reached through the output-commit proxy',
       },
       fallbacks: [...freezer.fallbacks, ...priority.fallbacks, ...(memory?.fallbacks ?? [])],
@@ -107,10 +109,14 @@ export class EmulatedTestbed implements Testbed {
       memory: MemoryPlan | null;
     };
     const label = this.live.nextLabel(options.label.replace(/[^A-Za-z0-9_.-]/g, '_'));
-    const session = await EmulatedGuestSession.start({ label, ...chosen });
+    const session = await EmulatedGuestSession.start({
+      label,
+      ...chosen,
+      adaptive: this.config.adaptive ?? ADAPTIVE_DEFAULTS,
+    });
     return {
       guest: session.guest,
-      protect: (intervalMs) => session.protect(intervalMs),
+      protect: (interval) => session.protect(interval),
       stop: this.live.track(session),
     };
   }

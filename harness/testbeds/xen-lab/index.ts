@@ -5,7 +5,7 @@ import type { SshTarget } from '../../remote/ssh.ts';
 import { defineTestbed, type Testbed, type TestbedFacts } from '../testbed.ts';
 import type { GuestSession } from '../types.ts';
 import type { XenConfig } from '../xen/config.ts';
-import { XenTestbed } from '../xen/index.ts';
+import { XenTestbed, XL_FIXED_INTERVAL } from '../xen/index.ts';
 import { XEN_LAB_DEFAULTS, type XenLabConfig, xenLabSchema } from './config.ts';
 import { placeLabGuest } from './guest-placement.ts';
 
@@ -108,6 +108,7 @@ export class XenLabTestbed implements Testbed {
 export const xenLabTestbed = defineTestbed({
   kind: 'xen-lab',
   section: 'xenLab',
+  fixedIntervalsOnly: XL_FIXED_INTERVAL,
   configSchema: xenLabSchema,
   defaults: XEN_LAB_DEFAULTS,
   onlyWithItsKind: 'on real dom0s set testbed.xen.remus.unsafe.noNetbuf',
