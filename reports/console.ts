@@ -76,7 +76,7 @@ export function formatConsoleReport(a: RunAnalysis): string {
     for (const b of best) {
       const ties = b.tiesMs.filter((t) => t !== b.bestMs);
       out.push(
-        `Best interval for ${b.workload} (${b.metric}): ${b.bestMs} ms${ties.length ? ` (tied: ${ties.map((t) => `${t} ms`).join(', ')})` : ''}`,
+        `Best interval for ${b.workload} (${b.metric}): ${b.bestMs} ms${ties.length ? ` (tied: ${ties.map((t) => `${t} ms`).join(', ')})` : ''}${b.adaptive ? `; adaptive ${b.adaptive.versusBest === 'tied' ? 'tied with it' : `${b.adaptive.versusBest} than it`} (x${formatRatio(b.adaptive.ratio.estimate)})` : ''}`,
       );
     }
   }
