@@ -14,6 +14,7 @@ import { flagOutliers } from './outliers.ts';
 import type { RunData } from './run-data.ts';
 import { cv, mean, median, studentTQuantile, tInterval } from './stats.ts';
 import type {
+  AdaptiveVerdict,
   BestInterval,
   CheckpointCell,
   LatencyCell,
@@ -182,8 +183,9 @@ function bestIntervals(
 }
 
 /** The adaptive cell's ratio against the best fixed one's: apart when their CIs do not overlap. */
-function versus(cell: MetricCell, best: BootstrapInterval): 'better' | 'tied' | 'worse' {
+function versus(cell: MetricCell, best: BootstrapInterval): AdaptiveVerdict {
   const ratio = (cell.overhead as MetricOverhead).ratio;
+  if (![ratio.low, ratio.high, best.low, best.high].every(Number.isFinite)) return 'untested';
   if (ratio.high < best.low) return 'better';
   if (ratio.low > best.high) return 'worse';
   return 'tied';

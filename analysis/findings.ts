@@ -1,20 +1,26 @@
 import { formatRatio } from './format-ratio.ts';
 import { testbedSemantics } from './testbed-semantics.ts';
-import type { Finding, RunAnalysis } from './types.ts';
+import type { AdaptiveVerdict, Finding, RunAnalysis } from './types.ts';
 
 const ms = (us: number) => `${(us / 1000).toFixed(us >= 10_000 ? 1 : 2)} ms`;
 
 const ratioText = (r: { estimate: number; low: number; high: number }) =>
   `x${formatRatio(r.estimate)}${Number.isFinite(r.low) ? ` [${formatRatio(r.low)}, ${formatRatio(r.high)}]` : ' (no CI: fewer than 2 trials)'}`;
 
-const VERSUS_TEXT = { better: 'better than', tied: 'tied with', worse: 'worse than' } as const;
+const VERSUS_TEXT: Record<AdaptiveVerdict, string> = {
+  better: 'better than',
+  tied: 'tied with',
+  worse: 'worse than',
+  untested: 'not compared (no CI) with',
+};
 
 /** How the adaptive schedule did against each workload's best fixed interval, when the run has it. */
 function adaptiveVerdict(best: RunAnalysis['best']): string {
   const judged = best.filter((b) => b.adaptive);
   if (judged.length === 0) return '';
-  const count = (v: 'better' | 'tied' | 'worse') => judged.filter((b) => b.adaptive?.versusBest === v).length;
-  return ` Adaptive: better than the best fixed interval for ${count('better')}, tied for ${count('tied')}, worse for ${count('worse')} of ${judged.length} workloads (${judged.map((b) => `${b.workload}: ${b.adaptive?.versusBest}`).join(', ')}).`;
+  const count = (v: AdaptiveVerdict) => judged.filter((b) => b.adaptive?.versusBest === v).length;
+  const untested = count('untested');
+  return ` Adaptive: better than the best fixed interval for ${count('better')}, tied for ${count('tied')}, worse for ${count('worse')}${untested ? `, not compared (no CI) for ${untested}` : ''} of ${judged.length} workloads (${judged.map((b) => `${b.workload}: ${b.adaptive?.versusBest}`).join(', ')}).`;
 }
 
 function bestIntervalFinding(a: RunAnalysis): Finding {

@@ -57,6 +57,9 @@ export interface LatencyCell {
   cdf: [number, number][];
 }
 
+/** Where the adaptive cell lands against the best fixed interval. */
+export type AdaptiveVerdict = 'better' | 'tied' | 'worse' | 'untested';
+
 export interface BestInterval {
   workload: string;
   metric: string;
@@ -68,9 +71,9 @@ export interface BestInterval {
   ranking: { intervalMs: number; ratio: BootstrapInterval }[];
   /**
    * The adaptive cell against the best fixed interval, when the run has one: better or worse when
-   * their ratio CIs do not overlap, tied when they do.
+   * their ratio CIs do not overlap, tied when they do, untested without CIs (fewer than 2 trials).
    */
-  adaptive?: { ratio: BootstrapInterval; versusBest: 'better' | 'tied' | 'worse' };
+  adaptive?: { ratio: BootstrapInterval; versusBest: AdaptiveVerdict };
 }
 
 export interface CheckpointCell {

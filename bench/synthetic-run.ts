@@ -4,6 +4,7 @@ import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { DEFAULT_CONFIG } from '../harness/config/presets.ts';
 import type { Config } from '../harness/config/schema.ts';
 import { cellId, trialId } from '../harness/plan/plan.ts';
+import { ADAPTIVE, type CheckpointInterval } from '../harness/store/interval.ts';
 import type { Manifest } from '../harness/store/manifest.ts';
 import type { SampleRow } from '../harness/store/samples.ts';
 import type { RunState } from '../harness/store/state.ts';
@@ -15,7 +16,7 @@ import { mulberry32 } from '../harness/util/random.ts';
  * named "synthetic" and the manifest says so.
  */
 export interface SyntheticOptions {
-  intervals: number[];
+  intervals: CheckpointInterval[];
   trials: number;
   workloads: ('cpu' | 'latency')[];
   seed: number;
@@ -44,7 +45,7 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
       workloads: options.workloads,
     },
   };
-  const intervals: (number | null)[] = [null, ...options.intervals];
+  const intervals: (CheckpointInterval | null)[] = [null, ...options.intervals];
   const cells = options.workloads.flatMap((workload) =>
     intervals.map((intervalMs) => ({
       id: cellId(workload, intervalMs),
@@ -69,6 +70,9 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
       }
       cellState.trials[id] = { status: 'done' };
       const t = cell.intervalMs;
+      // The adaptive cell as its policy converges: a guest with no output (cpu) at the upper bound,
+      // one that talks (latency) at the lower one.
+      const epochMs = t === ADAPTIVE ? (cell.workload === 'cpu' ? 400 : 25) : t;
       const row = (
         metric: string,
         value: number,
@@ -103,10 +107,10 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
         );
       if (cell.workload === 'cpu') {
         // A made-up cost of 3 ms per checkpoint: longer intervals cost clearly less.
-        const pauseShare = t === null ? 0 : 3 / t;
+        const pauseShare = epochMs === null ? 0 : 3 / epochMs;
         row(
           'events_per_s',
-          4500 * (1 - pauseShare - (t === null ? 0 : 0.004)) * (options.cpuFactor ?? 1) + noise(20),
+          4500 * (1 - pauseShare - (epochMs === null ? 0 : 0.004)) * (options.cpuFactor ?? 1) + noise(20),
           'events/s',
           'higher',
           'workload',
@@ -120,7 +124,7 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
         const n = options.histogramSamples ?? 1000;
         for (let i = 0; i < n; i++) {
           const base = 300 + random() * 100;
-          hist.recordValue(Math.round(t === null ? base : base + random() * t * 1000));
+          hist.recordValue(Math.round(epochMs === null ? base : base + random() * epochMs * 1000));
         }
         const artifact = join(dir, 'artifacts', id.replace('#', '_'));
         mkdirSync(artifact, { recursive: true });
@@ -129,8 +133,9 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
         row('rtt_p99_us', hist.getValueAtPercentile(99), 'µs', 'lower', 'workload');
         row('lost', 0, 'count', 'lower', 'workload');
       }
-      if (t !== null) {
-        row('effective_rate_hz', (1000 / t) * (0.99 + noise(0.003)), '1/s', 'info', 'protection');
+      if (epochMs !== null) {
+        if (t === ADAPTIVE) row('configured_rate_hz', 1000 / epochMs, '1/s', 'info', 'protection');
+        row('effective_rate_hz', (1000 / epochMs) * (0.99 + noise(0.003)), '1/s', 'info', 'protection');
         row('pause_p50_us', 250 + noise(30), 'µs', 'lower', 'protection');
         row('pause_p99_us', 900 + noise(100), 'µs', 'lower', 'protection');
         row('missed_epochs', 0, 'count', 'lower', 'protection');

@@ -56,6 +56,42 @@ describe('analyzeRun on a stored run', () => {
     expect(recorded.findings[1]?.verdict).toMatch(/Not testable in this run/);
   });
 
+  it('ranks the fixed intervals and says where the adaptive cell lands against the best one', () => {
+    const withAdaptive = synthetic({
+      intervals: [25, 100, 400, 'adaptive'],
+      trials: 5,
+      workloads: ['cpu', 'latency'],
+      seed: 3,
+    });
+    const cpu = withAdaptive.best.find((b) => b.workload === 'cpu');
+    const latency = withAdaptive.best.find((b) => b.workload === 'latency');
+    expect(cpu?.bestMs).toBe(400);
+    expect(cpu?.ranking.map((r) => r.intervalMs)).toEqual(expect.not.arrayContaining(['adaptive']));
+    expect(cpu?.ranking).toHaveLength(3);
+    // The synthetic adaptive cell behaves as its policy converges (cpu at 400 ms, latency at 25 ms):
+    // each one ties with its workload's best fixed interval, not with the other's.
+    expect(cpu?.adaptive?.versusBest).toBe('tied');
+    expect(latency?.bestMs).toBe(25);
+    expect(latency?.adaptive?.versusBest).toBe('tied');
+    const cpu25 = withAdaptive.metrics.find((m) => m.cellId === 'cpu@25ms' && m.metric === 'events_per_s');
+    const cpuAdaptive = withAdaptive.metrics.find(
+      (m) => m.cellId === 'cpu@adaptive' && m.metric === 'events_per_s',
+    );
+    expect(cpuAdaptive?.overhead?.ratio.estimate).toBeLessThan(cpu25?.overhead?.ratio.estimate as number);
+    expect(withAdaptive.findings[0]?.verdict).toMatch(
+      /Adaptive: better than the best fixed interval for 0, tied for 2, worse for 0 of 2 workloads \(cpu: tied, latency: tied\)/,
+    );
+    expect(withAdaptive.findings[0]?.evidence.join('\n')).toMatch(
+      /adaptive x\d\.\d+ \[[^\]]+\], tied with the best fixed/,
+    );
+    // Cells sort baseline, fixed by length, adaptive last; its rate is the one its epochs ran at.
+    const cpuCells = withAdaptive.metrics.filter((m) => m.workload === 'cpu' && m.metric === 'events_per_s');
+    expect(cpuCells.map((m) => m.intervalMs)).toEqual([null, 25, 100, 400, 'adaptive']);
+    const rate = withAdaptive.checkpoints.find((c) => c.cellId === 'cpu@adaptive');
+    expect(rate?.configuredHz).toBe(2.5);
+    expect(rate?.belowConfigured).toBe(false);
+  });
+
   it('reads latency percentiles from the stored histograms, with CIs across trials', () => {
     const base = a.latency.find((l) => l.intervalMs === null);
     const p50 = base?.percentiles.find((p) => p.percentile === 50);
