@@ -18,7 +18,7 @@ export const QUICK_MATRIX: MatrixConfig = {
 
 /**
  * `full`: the study's matrix: baseline + 25..400 ms (40 to 2.5 checkpoints/s; xl's default is
- * 200 ms), all four workloads, 5 trials per cell.
+ * 200 ms), every workload of the module list, 5 trials per cell.
  */
 export const FULL_MATRIX: MatrixConfig = {
   baseline: true,

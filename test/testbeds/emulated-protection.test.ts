@@ -1,13 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { percentile } from '../../analysis/stats.ts';
 import { EmulatedTestbed } from '../../harness/testbeds/emulated/index.ts';
-import type { GuestSession } from '../../harness/testbeds/types.ts';
 import { latencyWorkload } from '../../workloads/latency/index.ts';
 import { leftoverCgroups, leftoverGuestProcesses } from '../helpers/cli.ts';
 import { requireTools } from '../helpers/tools.ts';
+import { runWorkloadTrial } from '../helpers/workload-trial.ts';
 
 const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
 afterAll(() => testbed.dispose());
@@ -61,32 +60,22 @@ async function latencyTrial(
     echoServer,
   });
   await requireTools(module.requiredTools);
-  const session: GuestSession = await testbed.startGuest({
-    label: `protection-test-${intervalMs ?? 'base'}`,
+  const run = await runWorkloadTrial(testbed, module, intervalMs, {
+    label: 'protection-test',
+    warmupS: 0.2,
+    durationS: seconds,
   });
-  const workload = module.create();
-  try {
-    await workload.prepare(session.guest, new AbortController().signal);
-    const protection = intervalMs === null ? null : await session.protect(intervalMs);
-    const result = await workload.trial({
-      guest: session.guest,
-      warmupS: 0.2,
-      durationS: seconds,
-      signal: new AbortController().signal,
-      artifactsDir: mkdtempSync(join(tmpdir(), 'rb-protection-')),
-      protection,
-    });
-    const report = protection ? await protection.stop() : null;
-    const value = (metric: string) => result.measurements.find((m) => m.metric === metric)?.value as number;
-    const phaseDir = report ? mkdtempSync(join(tmpdir(), 'rb-phase-')) : null;
-    const extra = report && phaseDir ? (workload.afterProtection?.(report, phaseDir) ?? []) : [];
-    expect(extra.map((m) => m.metric)).toEqual(report ? ['model_error_p50_us', 'model_within_1ms'] : []);
-    const rtts = phaseDir ? requestRtts(phaseDir) : [];
-    return { p50: value('rtt_p50_us'), p90: value('rtt_p90_us'), lost: value('lost'), report, rtts };
-  } finally {
-    await workload.teardown();
-    await session.stop();
-  }
+  const { report, metrics } = run;
+  const extra = run.measurements.filter((m) => m.metric.startsWith('model_'));
+  expect(extra.map((m) => m.metric)).toEqual(report ? ['model_error_p50_us', 'model_within_1ms'] : []);
+  const rtts = report ? requestRtts(run.artifactsDir) : [];
+  return {
+    p50: metrics.rtt_p50_us as number,
+    p90: metrics.rtt_p90_us as number,
+    lost: metrics.lost as number,
+    report,
+    rtts,
+  };
 }
 
 describe('emulated testbed protection (real guest, real echo server, real client)', () => {

@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmulatedTestbed } from '../../harness/testbeds/emulated/index.ts';
 import { compileWorkload } from '../../workloads/compile/index.ts';
 import { generateProject } from '../../workloads/compile/project.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runWorkloadTrial } from '../helpers/workload-trial.ts';
 
 const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
 afterAll(() => testbed.dispose());
@@ -14,26 +11,13 @@ const SMALL = { seed: 3, units: 6, functionsPerUnit: 6, jobs: 2, optimization: '
 
 /** One trial of the real build (make, cc) in an emulated guest: baseline or protected at `intervalMs`. */
 async function trial(intervalMs: number | null): Promise<Record<string, number>> {
-  const session = await testbed.startGuest({ label: `compile-test-${intervalMs ?? 'base'}` });
-  const workload = compileWorkload.configure(SMALL).create();
-  try {
-    await workload.prepare(session.guest, new AbortController().signal);
-    const protection = intervalMs === null ? null : await session.protect(intervalMs);
-    const result = await workload.trial({
-      guest: session.guest,
-      warmupS: 0,
-      durationS: 2.5,
-      signal: new AbortController().signal,
-      artifactsDir: mkdtempSync(join(tmpdir(), 'rb-compile-')),
-      protection,
-    });
-    const measured = [...result.measurements];
-    if (protection) measured.push(...(workload.afterProtection?.(await protection.stop(), '') ?? []));
-    return Object.fromEntries(measured.map((m) => [m.metric, m.value]));
-  } finally {
-    await workload.teardown();
-    await session.stop();
-  }
+  const module = compileWorkload.configure(SMALL);
+  const run = await runWorkloadTrial(testbed, module, intervalMs, {
+    label: 'compile-test',
+    warmupS: 0,
+    durationS: 2.5,
+  });
+  return run.metrics;
 }
 
 describe('compile workload', { timeout: 300_000 }, () => {
@@ -68,23 +52,5 @@ describe('compile workload', { timeout: 300_000 }, () => {
     // and no checkpoint ever sees them.
     expect(every400.unseen_process_share).toBeGreaterThan(every25.unseen_process_share as number);
     expect(every400.processes_seen_per_build).toBeLessThan(every25.processes_seen_per_build as number);
-  });
-
-  it('is left off the Xen lab with its reason in the dry run', async () => {
-    const results = join(mkdtempSync(join(tmpdir(), 'rb-compile-dry-')), 'results');
-    const { code, output } = await runCli([
-      'experiment',
-      '--testbed',
-      'xen-lab',
-      '--matrix',
-      'full',
-      '--dry-run',
-      '--results',
-      results,
-    ]);
-    expect(code, output).toBe(0);
-    expect(output).toMatch(
-      /compile@100ms .*NOT RUNNABLE: not on the xen-lab testbed: the lab's guest is a busybox initramfs/,
-    );
   });
 });

@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmulatedTestbed } from '../../harness/testbeds/emulated/index.ts';
 import { httpWorkload } from '../../workloads/http/index.ts';
 import { requireTools } from '../helpers/tools.ts';
+import { runWorkloadTrial } from '../helpers/workload-trial.ts';
 
 const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
 afterAll(() => testbed.dispose());
@@ -16,29 +14,14 @@ async function httpTrial(
 ) {
   const module = httpWorkload.configure({ connections, bodyBytes: 64, timeoutS: 10, server });
   await requireTools(module.requiredTools);
-  const session = await testbed.startGuest({ label: `http-test-${intervalMs ?? 'base'}` });
-  const workload = module.create();
-  try {
-    await workload.prepare(session.guest, new AbortController().signal);
-    const protection = intervalMs === null ? null : await session.protect(intervalMs);
-    const result = await workload.trial({
-      guest: session.guest,
-      warmupS: 0,
-      durationS: 2,
-      signal: new AbortController().signal,
-      artifactsDir: mkdtempSync(join(tmpdir(), 'rb-http-')),
-      protection,
-    });
-    const report = await protection?.stop();
-    const metrics: Record<string, number> = Object.fromEntries(
-      result.measurements.map((m) => [m.metric, m.value]),
-    );
-    metrics.effectiveRateHz = report?.summary.effectiveRateHz ?? 0;
-    return metrics;
-  } finally {
-    await workload.teardown();
-    await session.stop();
-  }
+  const run = await runWorkloadTrial(testbed, module, intervalMs, {
+    label: 'http-test',
+    warmupS: 0,
+    durationS: 2,
+  });
+  const metrics: Record<string, number> = { ...run.metrics };
+  metrics.effectiveRateHz = run.report?.summary.effectiveRateHz ?? 0;
+  return metrics;
 }
 
 describe('http workload: Node server in the guest, autocannon outside, through output commit', {

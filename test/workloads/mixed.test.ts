@@ -1,13 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmulatedTestbed } from '../../harness/testbeds/emulated/index.ts';
 import { openHttpChannel } from '../../workloads/mixed/http-channel.ts';
 import { mixedWorkload } from '../../workloads/mixed/index.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runWorkloadTrial } from '../helpers/workload-trial.ts';
 
 const SERVER = fileURLToPath(new URL('../../workloads/mixed/guest/mixed-server.mjs', import.meta.url));
 const testbed = new EmulatedTestbed({ freezer: 'auto', priority: 'auto', tracking: 'auto' });
@@ -72,30 +69,14 @@ describe('mixed workload', { timeout: 120_000 }, () => {
 
   it('measures request time from due times: output commit adds to it, replies keep the rate', async () => {
     const module = mixedWorkload.configure({ ratePerS: 97, workIterations: 400_000, timeoutMs: 2000 });
-    const trial = async (intervalMs: number | null) => {
-      const session = await testbed.startGuest({ label: `mixed-test-${intervalMs ?? 'base'}` });
-      const workload = module.create();
-      try {
-        await workload.prepare(session.guest, new AbortController().signal);
-        const protection = intervalMs === null ? null : await session.protect(intervalMs);
-        const result = await workload.trial({
-          guest: session.guest,
+    const trial = async (intervalMs: number | null) =>
+      (
+        await runWorkloadTrial(testbed, module, intervalMs, {
+          label: 'mixed-test',
           warmupS: 0.5,
           durationS: 2,
-          signal: new AbortController().signal,
-          artifactsDir: mkdtempSync(join(tmpdir(), 'rb-mixed-')),
-          protection,
-        });
-        await protection?.stop();
-        return Object.fromEntries(result.measurements.map((m) => [m.metric, m.value])) as Record<
-          string,
-          number
-        >;
-      } finally {
-        await workload.teardown();
-        await session.stop();
-      }
-    };
+        })
+      ).metrics;
     const baseline = await trial(null);
     const protectedRun = await trial(100);
     // 194 requests in 2 s at 97/s, every one answered.
@@ -108,24 +89,5 @@ describe('mixed workload', { timeout: 120_000 }, () => {
     expect(baseline.rtt_p50_us).toBeLessThan(20_000);
     expect(protectedRun.rtt_p50_us).toBeGreaterThan((baseline.rtt_p50_us as number) + 20_000);
     expect(protectedRun.lost).toBe(0);
-  });
-
-  it('is left off the Xen lab with its reason in the dry run', async () => {
-    const results = join(mkdtempSync(join(tmpdir(), 'rb-mixed-dry-')), 'results');
-    const { code, output } = await runCli([
-      'experiment',
-      '--testbed',
-      'xen-lab',
-      '--matrix',
-      'full',
-      '--dry-run',
-      '--results',
-      results,
-    ]);
-    expect(code, output).toBe(0);
-    expect(output).toMatch(
-      /mixed@100ms .*NOT RUNNABLE: not on the xen-lab testbed: its server is a Node program/,
-    );
-    expect(output).toMatch(/latency@100ms\s+checkpoint every 100 ms\s+5 trials/);
   });
 });

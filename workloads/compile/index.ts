@@ -47,7 +47,8 @@ function configureCompile(config: CompileWorkloadConfig): WorkloadModule {
     metrics: METRICS,
     requiredTools: [
       { command: 'cc', debianPackage: 'build-essential', neededBy: 'the compile workload' },
-      { command: 'make', debianPackage: 'make', neededBy: 'the compile workload' },
+      // build-essential depends on make.
+      { command: 'make', debianPackage: 'build-essential', neededBy: 'the compile workload' },
     ],
     create: () => new CompileWorkload(config),
   };

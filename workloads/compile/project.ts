@@ -1,3 +1,5 @@
+import { mulberry32 } from '../../harness/util/random.ts';
+
 /**
  * The C project the compile workload builds: headers, translation units, a main and a Makefile,
  * all derived from a seed (same seed, same bytes), so that every trial builds the same work and
@@ -20,18 +22,6 @@ export interface Project {
   objects: number;
 }
 
-/** mulberry32: a small, well-known 32-bit generator; the project's only source of variety. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const COMMON_H = [
   '#ifndef COMMON_H',
   '#define COMMON_H',
@@ -45,7 +35,7 @@ const COMMON_H = [
 const HELPERS_PER_HEADER = 6;
 
 export function generateProject(shape: ProjectShape): Project {
-  const random = generator(shape.seed);
+  const random = mulberry32(shape.seed);
   const pick = (n: number) => Math.floor(random() * n);
   const constant = () => 1 + pick(0xfffff);
   const headerCount = Math.max(1, Math.ceil(shape.units / 4));
