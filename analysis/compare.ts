@@ -193,3 +193,16 @@ export function compareRuns(
     options,
   };
 }
+
+/**
+ * The rows worth a reader's line: in a pair, every row; against history, the metrics some earlier
+ * comparable run also measured (the others say only "no history"), with how many were left out.
+ */
+export function rowsWithHistory(c: Comparison): { rows: ComparisonRow[]; leftOut: number } {
+  if (c.mode === 'pair') return { rows: c.rows, leftOut: 0 };
+  const rows = c.rows.filter((r) => r.oldRuns > 0);
+  return { rows, leftOut: c.rows.length - rows.length };
+}
+
+/** Said instead of a table when no earlier comparable run measured anything of this one. */
+export const NOTHING_TO_COMPARE = 'nothing to compare: no earlier comparable run in the results folder';

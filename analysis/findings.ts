@@ -1,3 +1,4 @@
+import { formatNumber } from './format-number.ts';
 import { formatRatio } from './format-ratio.ts';
 import { testbedSemantics } from './testbed-semantics.ts';
 import type { AdaptiveVerdict, Finding, RunAnalysis } from './types.ts';
@@ -131,7 +132,7 @@ function rateFinding(a: RunAnalysis): Finding {
   const below = a.checkpoints.filter((c) => c.belowConfigured);
   const evidence = a.checkpoints.map(
     (c) =>
-      `${c.cellId}: ${c.effectiveHz.toFixed(2)}/s of ${c.configuredHz.toFixed(2)}/s configured; pause p50 ${c.pauseP50Us.toFixed(0)} µs, p99 ${c.pauseP99Us.toFixed(0)} µs; ${c.missedEpochs} missed epochs per trial`,
+      `${c.cellId}: ${c.effectiveHz.toFixed(2)}/s of ${c.configuredHz.toFixed(2)}/s configured; pause p50 ${c.pauseP50Us.toFixed(0)} µs, p99 ${c.pauseP99Us.toFixed(0)} µs; ${formatNumber(c.missedEpochs)} missed epochs per trial`,
   );
   const verdict =
     a.checkpoints.length === 0

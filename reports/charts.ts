@@ -17,7 +17,7 @@ export interface ChartSpec {
  * Chart.js has no error bars: this plugin draws dataset.errorBars[i] = { low, high } as whiskers.
  * Kept as source text so that the page can inline it and Node can evaluate the very same code.
  */
-export const ERROR_BARS_PLUGIN_SOURCE = `({
+const ERROR_BARS_PLUGIN_SOURCE = `({
   id: 'errorBars',
   afterDatasetsDraw(chart) {
     const ctx = chart.ctx;
@@ -44,6 +44,28 @@ export const ERROR_BARS_PLUGIN_SOURCE = `({
     });
   },
 })`;
+
+/**
+ * Ticks where the data are: a scale with `dataTicks: [...]` shows those values only, each labelled
+ * (for log axes, whose own ticks crowd, e.g. "80.0" over "100.0", and which label only 1, 2 and 5
+ * times a power of ten). Source text, shared like the error bars.
+ */
+export const DATA_TICKS_PLUGIN_SOURCE = `({
+  id: 'dataTicks',
+  beforeInit(chart) {
+    // A log axis labels only 1, 2 and 5 times a power of ten: label every chosen tick.
+    for (const scale of Object.values(chart.config.options.scales || {}))
+      if (Array.isArray(scale.dataTicks))
+        scale.ticks = Object.assign({}, scale.ticks, { callback: (value) => String(Number(value.toPrecision(3))) });
+  },
+  afterBuildTicks(chart, args) {
+    const wanted = args.scale.options.dataTicks;
+    if (Array.isArray(wanted)) args.scale.ticks = wanted.map((value) => ({ value }));
+  },
+})`;
+
+/** Every plugin the charts use, as one source text: the HTML page inlines it, the PDF evaluates it. */
+export const CHART_PLUGINS_SOURCE = `[${ERROR_BARS_PLUGIN_SOURCE}, ${DATA_TICKS_PLUGIN_SOURCE}]`;
 
 export const PALETTE = [
   '#1f77b4',
@@ -103,6 +125,106 @@ function overheadCharts(a: RunAnalysis): ChartSpec[] {
         },
       };
     });
+}
+
+/** Readable ticks for a log axis of ratios within [low, high]: fine near 1, else 1-2-5 per decade. */
+function ratioTicks(low: number, high: number): number[] {
+  const fine = [0.5, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2];
+  const coarse = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
+  return (high < 2 ? fine : coarse).filter((t) => t >= low / 1.05 && t <= high * 1.1);
+}
+
+/**
+ * The study at a glance: every workload's primary metric relative to its baseline against the
+ * fixed checkpoint interval (log x), 95 % CI whiskers, the baseline at 1, each workload's best
+ * interval drawn larger. Finding (i) is whether the lines bottom out at different intervals.
+ */
+function studyChart(a: RunAnalysis): ChartSpec[] {
+  const lines = a.best
+    .map((b) => ({
+      best: b,
+      cells: a.metrics
+        .filter(
+          (m) =>
+            m.workload === b.workload &&
+            m.metric === b.metric &&
+            m.overhead &&
+            typeof m.intervalMs === 'number',
+        )
+        .sort((x, y) => compareIntervals(x.intervalMs, y.intervalMs)),
+    }))
+    .filter((line) => line.cells.length >= 2);
+  if (lines.length === 0) return [];
+  const intervals = [...new Set(lines.flatMap((l) => l.cells.map((c) => c.intervalMs as number)))].sort(
+    (x, y) => x - y,
+  );
+  const ratios = lines.flatMap((l) => l.cells.map((c) => (c.overhead as MetricOverhead).ratio));
+  const values = ratios
+    .flatMap((r) => [r.estimate, r.low, r.high])
+    .filter((v) => Number.isFinite(v) && v > 0);
+  const top = Math.max(1, ...values);
+  const bottom = Math.min(1, ...values);
+  const ends = [intervals[0] as number, intervals.at(-1) as number];
+  return [
+    {
+      id: 'study',
+      title: 'The study at a glance: overhead against the checkpoint interval',
+      caption: `Each workload's primary metric as a ratio to its unreplicated baseline (1 = no overhead; higher is worse), mean over trials with 95 % bootstrap CI whiskers, against the fixed interval (log scale; the adaptive cell has no place on this axis, see the findings). The larger mark is each workload's best interval (${lines.map((l) => `${l.best.workload}: ${l.best.bestMs} ms`).join(', ')}).`,
+      config: {
+        type: 'scatter',
+        data: {
+          datasets: [
+            ...lines.map((line, i) => ({
+              label: `${line.best.workload} (${line.best.metric})`,
+              data: line.cells.map((c) => ({
+                x: c.intervalMs,
+                y: (c.overhead as MetricOverhead).ratio.estimate,
+              })),
+              errorBars: line.cells.map((c) => {
+                const r = (c.overhead as MetricOverhead).ratio;
+                return { low: r.low, high: r.high };
+              }),
+              showLine: true,
+              borderColor: PALETTE[i % PALETTE.length],
+              backgroundColor: PALETTE[i % PALETTE.length],
+              borderWidth: 2,
+              pointRadius: line.cells.map((c) => (c.intervalMs === line.best.bestMs ? 8 : 3)),
+              pointStyle: line.cells.map((c) => (c.intervalMs === line.best.bestMs ? 'rectRot' : 'circle')),
+            })),
+            {
+              label: 'baseline (1)',
+              data: ends.map((x) => ({ x, y: 1 })),
+              showLine: true,
+              borderColor: '#888888',
+              borderDash: [6, 4],
+              borderWidth: 1.5,
+              pointRadius: 0,
+            },
+          ],
+        },
+        options: {
+          ...base,
+          plugins: { title: { display: true, text: 'overhead (x baseline) per workload' } },
+          scales: {
+            x: {
+              type: 'logarithmic',
+              min: (intervals[0] as number) / 1.25,
+              max: (intervals.at(-1) as number) * 1.25,
+              dataTicks: intervals,
+              title: { display: true, text: 'checkpoint interval (ms, log)' },
+            },
+            y: {
+              type: 'logarithmic',
+              min: bottom / 1.05,
+              max: top * 1.1,
+              dataTicks: ratioTicks(bottom, top),
+              title: { display: true, text: 'x baseline (log)' },
+            },
+          },
+        },
+      },
+    },
+  ];
 }
 
 function latencyCharts(a: RunAnalysis): ChartSpec[] {
@@ -228,5 +350,5 @@ function checkpointCharts(a: RunAnalysis): ChartSpec[] {
 }
 
 export function buildCharts(a: RunAnalysis): ChartSpec[] {
-  return [...overheadCharts(a), ...latencyCharts(a), ...checkpointCharts(a)];
+  return [...studyChart(a), ...overheadCharts(a), ...latencyCharts(a), ...checkpointCharts(a)];
 }

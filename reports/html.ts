@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RunAnalysis } from '../analysis/analyze.ts';
-import { buildCharts, ERROR_BARS_PLUGIN_SOURCE } from './charts.ts';
+import { NOTHING_TO_COMPARE, rowsWithHistory } from '../analysis/compare.ts';
+import { buildCharts, CHART_PLUGINS_SOURCE } from './charts.ts';
 import { escapeHtml as esc, formatNumber, intervalLabel } from './format.ts';
 import { checkpointTable, latencyTable, metadataPairs, metricTables, type Table } from './tables.ts';
 import type { Reporter } from './types.ts';
@@ -41,10 +42,10 @@ th { background: #f3f3f3; } td:nth-child(n+3) { font-variant-numeric: tabular-nu
 /** The page's own script: draws every chart from the embedded data, then sets a ready flag. */
 const PAGE_SCRIPT = `
 const charts = JSON.parse(document.getElementById('chart-data').textContent);
-const errorBars = ${ERROR_BARS_PLUGIN_SOURCE};
+const plugins = ${CHART_PLUGINS_SOURCE};
 for (const spec of charts) {
   const canvas = document.getElementById('chart-' + spec.id);
-  new Chart(canvas.getContext('2d'), Object.assign({}, spec.config, { plugins: [errorBars] }));
+  new Chart(canvas.getContext('2d'), Object.assign({}, spec.config, { plugins }));
 }
 window.__chartsReady = true;
 `;
@@ -53,6 +54,15 @@ window.__chartsReady = true;
 function comparisonHtml(a: RunAnalysis): string {
   const c = a.comparison;
   if (!c) return '';
+  const { rows, leftOut } = rowsWithHistory(c);
+  const notes = [
+    ...(leftOut > 0 ? [`${leftOut} metric(s) that no earlier comparable run measured are left out.`] : []),
+    ...c.incomparable.map((i) => `Left out run ${i.runId}: ${i.differs.join(', ')} differ.`),
+    ...c.notes,
+  ];
+  const noteHtml = notes.map((n) => `<p class="note">${esc(n)}</p>`).join('');
+  if (rows.length === 0)
+    return `<h2>Regressions against history</h2>\n<p>No regression found: ${esc(NOTHING_TO_COMPARE)}.</p>${noteHtml}`;
   const verdict =
     c.regressions > 0
       ? `<p class="regression">${c.regressions} regression(s) found.</p>`
@@ -60,7 +70,7 @@ function comparisonHtml(a: RunAnalysis): string {
   const table: Table = {
     title: `Against ${c.comparedRunIds.length} comparable earlier run(s): Mann-Whitney U on trials, alpha ${c.options.alpha}, threshold ${(c.options.defaultThreshold * 100).toFixed(0)} %`,
     header: ['workload', 'interval', 'metric', 'old mean', 'new mean', 'change', 'p', 'verdict'],
-    rows: c.rows.map((r) => [
+    rows: rows.map((r) => [
       r.workload,
       intervalLabel(r.intervalMs),
       r.metric,
@@ -71,11 +81,7 @@ function comparisonHtml(a: RunAnalysis): string {
       r.verdict,
     ]),
   };
-  const notes = [
-    ...c.incomparable.map((i) => `Left out run ${i.runId}: ${i.differs.join(', ')} differ.`),
-    ...c.notes,
-  ];
-  return `<h2>Regressions against history</h2>\n${verdict}\n${tableHtml(table)}${notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}`;
+  return `<h2>Regressions against history</h2>\n${verdict}\n${tableHtml(table)}${noteHtml}`;
 }
 
 export function renderHtml(a: RunAnalysis): string {
@@ -112,6 +118,7 @@ ${f.caveats.map((c) => `<div class="caveat">Caveat: ${esc(c)}</div>`).join('')}<
 <h1>Remus replication overhead</h1>
 <p class="sub">Run ${esc(a.runId)} on the ${esc(a.testbed)} testbed, ${esc(a.createdAt)}; ${a.trialsDone} of ${a.trialsPlanned} trials done.</p>
 <h2>Findings</h2>
+${chartHtml('study')}
 ${findings}
 <h2>Overhead per workload</h2>
 ${overheadCharts || '<p>No protected cell with a baseline to compare against.</p>'}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import PDFDocument from 'pdfkit';
 import type { RunAnalysis } from '../analysis/analyze.ts';
-import { buildCharts, type ChartSpec, ERROR_BARS_PLUGIN_SOURCE } from './charts.ts';
+import { buildCharts, CHART_PLUGINS_SOURCE, type ChartSpec } from './charts.ts';
 import { checkpointTable, latencyTable, metadataPairs, metricTables, type Table } from './tables.ts';
 import type { Reporter } from './types.ts';
 
@@ -13,7 +13,7 @@ const CHART_HEIGHT = 380;
 const MARGIN = 40;
 
 /** The same plugin code the HTML page inlines, evaluated here for node-canvas. */
-const errorBarsPlugin = new Function(`return ${ERROR_BARS_PLUGIN_SOURCE}`)() as object;
+const chartPlugins = new Function(`return ${CHART_PLUGINS_SOURCE}`)() as object[];
 
 /** Renders one chart to PNG at twice its CSS size, so it stays sharp when printed. */
 function renderChart(canvas: ChartJSNodeCanvas, spec: ChartSpec): Buffer {
@@ -22,7 +22,7 @@ function renderChart(canvas: ChartJSNodeCanvas, spec: ChartSpec): Buffer {
     {
       ...(spec.config as object),
       options: { ...config.options, devicePixelRatio: 2 },
-      plugins: [errorBarsPlugin],
+      plugins: chartPlugins,
     } as never,
     'image/png',
   );
@@ -96,6 +96,7 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
     .fillColor('#111');
 
   heading(doc, 'Findings');
+  chart(doc, canvas, byId('study'));
   for (const f of a.findings) {
     doc.font('Helvetica-Bold').fontSize(10).text(f.title);
     doc

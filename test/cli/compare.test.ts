@@ -38,6 +38,45 @@ describe('npm run compare', { timeout: 60_000 }, () => {
     expect(html).toContain('2 regression(s) found.');
   });
 
+  it('a run with no comparable history: one line, not a table of rows without history', async () => {
+    const lonely = mkdtempSync(join(tmpdir(), 'rb-compare-lonely-'));
+    const first = writeSyntheticRun(join(lonely, 'first'), {
+      intervals: [25, 100],
+      trials: 3,
+      workloads: ['cpu', 'latency'],
+      seed: 5,
+      runId: 'first',
+    });
+    const { code, output } = await runCli(['report', first, '--history', lonely, '--no-pdf']);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(
+      /^Verdict: nothing to compare: no earlier comparable run in the results folder \(run first\)\.$/m,
+    );
+    expect(output).not.toMatch(/not enough history/);
+    expect(output).not.toMatch(/old runs\/trials/);
+    const html = readFileSync(join(first, 'report.html'), 'utf8');
+    expect(html).toContain(
+      'No regression found: nothing to compare: no earlier comparable run in the results folder.',
+    );
+    expect(html).not.toContain('not enough history');
+  });
+
+  it('against history, lists only the metrics an earlier run also measured, and says how many it left out', async () => {
+    // The night runs measured cpu only; this one adds latency, whose rows have no history.
+    const wider = writeSyntheticRun(join(root, '2026-11-05-night'), {
+      intervals: [25],
+      trials: 5,
+      workloads: ['cpu', 'latency'],
+      seed: 5 * 31,
+      runId: 'night-5',
+      createdAt: new Date(Date.UTC(2026, 10, 5)).toISOString(),
+    });
+    const { output } = await runCli(['compare', '--history', root, wider]);
+    expect(output).toMatch(/cpu\s+25 ms\s+events_per_s/);
+    expect(output).not.toMatch(/latency\s+25 ms\s+rtt_p50_us/);
+    expect(output).toMatch(/\d+ metric\(s\) that no earlier comparable run measured are left out\./);
+  });
+
   it('rejects a bad threshold with exit code 2', async () => {
     const { code, output } = await runCli(['compare', '--threshold', 'abc', history[0] as string, slow]);
     expect(code).toBe(2);

@@ -66,6 +66,7 @@ describe('HTML report in real headless Chromium', { timeout: 60_000 }, () => {
         }),
       );
       expect(drawn.map((d) => d.id)).toEqual([
+        'chart-study',
         'chart-overhead-cpu',
         'chart-overhead-latency',
         'chart-latency-percentiles',
@@ -74,6 +75,29 @@ describe('HTML report in real headless Chromium', { timeout: 60_000 }, () => {
         'chart-checkpoint-pause',
       ]);
       for (const canvas of drawn) expect(canvas.painted / canvas.total, canvas.id).toBeGreaterThan(0.01);
+      // The study's figure draws its data, not just axes: pixels in each workload's line colour.
+      const lineColours = await page.evaluate(() => {
+        const canvas = document.getElementById('chart-study') as HTMLCanvasElement;
+        const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+          0,
+          0,
+          canvas.width,
+          canvas.height,
+        ).data;
+        const near = (i: number, [r, g, b]: number[]) =>
+          Math.abs((data[i] as number) - (r as number)) < 12 &&
+          Math.abs((data[i + 1] as number) - (g as number)) < 12 &&
+          Math.abs((data[i + 2] as number) - (b as number)) < 12 &&
+          (data[i + 3] as number) > 200;
+        const count = (rgb: number[]) => {
+          let n = 0;
+          for (let i = 0; i < data.length; i += 4) if (near(i, rgb)) n++;
+          return n;
+        };
+        return { cpu: count([31, 119, 180]), latency: count([214, 39, 40]) };
+      });
+      expect(lineColours.cpu).toBeGreaterThan(100);
+      expect(lineColours.latency).toBeGreaterThan(100);
       await page.screenshot({ path: join(testArtifactsDir(), 'report-html.png'), fullPage: true });
     } finally {
       await browser.close();

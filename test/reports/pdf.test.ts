@@ -38,7 +38,7 @@ describe('PDF report rasterised with pdftoppm', { timeout: 60_000 }, () => {
     expect(pages).toBeLessThanOrEqual(8);
     // Six charts: overhead (cpu, latency), latency percentiles and CDF, checkpoint rate and pause.
     const images = (await execa('pdfimages', ['-list', pdf as string])).stdout.split('\n').slice(2);
-    expect(images.filter((line) => line.trim().split(/\s+/)[2] === 'image')).toHaveLength(6);
+    expect(images.filter((line) => line.trim().split(/\s+/)[2] === 'image')).toHaveLength(7);
     const text = (await execa('pdftotext', ['-layout', pdf as string, '-'])).stdout;
     expect(text).toContain('Remus replication overhead');
     expect(text).toMatch(/The overhead can be prohibitive/);
