@@ -50,6 +50,7 @@ export async function runTrial(
   let workload: Workload | null = null;
   let protection: Protection | null = null;
   let report: ProtectionReport | null = null;
+  let protectionStopped = false;
   const check = () => {
     if (signal.aborted) throw new InterruptedError();
   };
@@ -68,7 +69,10 @@ export async function runTrial(
     if (spec.intervalMs !== null) {
       protection = await session.protect(spec.intervalMs);
       const running = protection;
-      cleanups.push({ what: 'stopping protection', run: () => running.stop() });
+      cleanups.push({
+        what: 'stopping protection',
+        run: async () => (protectionStopped ? undefined : running.stop()),
+      });
     }
     check();
     const result = await workload.trial({
@@ -81,6 +85,7 @@ export async function runTrial(
     });
     const measurements = [...result.measurements];
     if (protection) {
+      protectionStopped = true;
       report = await protection.stop();
       writeFileSync(join(spec.artifactsDir, 'checkpoints.json'), `${JSON.stringify(report, null, 1)}\n`);
       measurements.push(...(workload.afterProtection?.(report, spec.artifactsDir) ?? []));
@@ -96,13 +101,24 @@ export async function runTrial(
   } catch (error) {
     const interrupted =
       (signal.aborted || error instanceof InterruptedError) && !(error instanceof TestbedUnsafeError);
+    // A workload that fails under protection often fails because replication did (a killed xl
+    // remus leaves the guest suspended, so its clients time out): stopping protection now tells
+    // which, and the replication's fault, the cause, leads the reason.
+    const fault =
+      protection && !protectionStopped && !interrupted ? await replicationFault(protection) : null;
+    if (fault) protectionStopped = true;
+    const unsafe = error instanceof TestbedUnsafeError ? error : fault?.unsafe ? fault.error : null;
     outcome = {
       status: interrupted ? 'interrupted' : 'failed',
-      reason: interrupted ? 'interrupted by the user' : errorMessage(error),
+      reason: interrupted
+        ? 'interrupted by the user'
+        : fault?.error
+          ? `${sentence(errorMessage(fault.error))} The ${module.name} workload failed meanwhile: ${errorMessage(error)}`
+          : errorMessage(error),
       startedAt,
       endedAt: new Date().toISOString(),
       cleanupWarnings: [],
-      ...(error instanceof TestbedUnsafeError ? { stopRun: error.message } : {}),
+      ...(unsafe ? { stopRun: unsafe.message } : {}),
     };
   }
   for (const cleanup of cleanups.reverse()) {
@@ -125,4 +141,23 @@ export async function runTrial(
     }
   }
   return outcome;
+}
+
+/**
+ * Stops a protection whose trial failed. The error its stop raises (replication had ended by
+ * itself, or could not be stopped cleanly) is returned, not thrown; null error: it stopped as
+ * usual, so replication was not what failed.
+ */
+async function replicationFault(protection: Protection): Promise<{ error: Error | null; unsafe: boolean }> {
+  try {
+    await protection.stop();
+    return { error: null, unsafe: false };
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    return { error: failure, unsafe: failure instanceof TestbedUnsafeError };
+  }
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }
