@@ -9,10 +9,13 @@ import {
   bootstrapRatioOfMeans,
 } from './bootstrap.ts';
 import { findings } from './findings.ts';
+import { latencyModel } from './latency-model.ts';
 import { primaryMetric, runMetricSpecs } from './metric-specs.ts';
 import { flagOutliers } from './outliers.ts';
+import { pauseCost } from './pause-cost.ts';
 import type { RunData } from './run-data.ts';
 import { cv, mean, median, studentTQuantile, tInterval } from './stats.ts';
+import { testbedSemantics } from './testbed-semantics.ts';
 import type {
   AdaptiveVerdict,
   BestInterval,
@@ -131,6 +134,7 @@ function latencyCells(data: RunData, rows: readonly SampleRow[], bootstrap: Boot
     }
     cells.push({
       cellId,
+      workload: (trials[0] as SampleRow).workload,
       intervalMs: (trials[0] as SampleRow).intervalMs,
       trials: trials.length,
       percentiles,
@@ -307,8 +311,15 @@ export function analyzeRun(data: RunData, bootstrapOverride?: Partial<BootstrapO
     metricSpecs,
     metrics,
     latency,
+    // The echo workload's RTTs: the model has no term for the work a mixed request does.
+    latencyModel: latencyModel(
+      latency.filter((c) => c.workload === 'latency'),
+      checkpoints,
+      testbedSemantics(session?.testbed),
+    ),
     best,
     checkpoints,
+    pauseCost: pauseCost(data, data.rows),
     findings: [],
     missing,
     warnings: runWarnings(data, metrics, missing),

@@ -13,10 +13,39 @@ export interface RunData {
   rows: SampleRow[];
   /** Encoded RTT histograms (HdrHistogram V2, base64) by trial id. */
   histograms: Map<string, string>;
+  /**
+   * What each checkpoint cost against what it copied, by trial id, from the protection's stored
+   * report (artifacts/<trial>/checkpoints.json), where it records dirty pages per checkpoint.
+   */
+  checkpointCosts: Map<string, CheckpointCost[]>;
   warnings: string[];
 }
 
+/** One checkpoint: the guest-visible pause and the pages it copied. */
+export interface CheckpointCost {
+  pauseUs: number;
+  dirtyPages: number;
+}
+
 export const HISTOGRAM_ARTIFACT = 'rtt-histogram.hdr.b64';
+export const CHECKPOINTS_ARTIFACT = 'checkpoints.json';
+/** Per trial at most this many checkpoints are kept (every k-th): a long trial at 25 ms has thousands. */
+export const COSTS_PER_TRIAL = 300;
+
+/**
+ * The checkpoints after the first (the initial full copy, which Remus makes before protection
+ * starts) that recorded dirty pages; every k-th when there are more than COSTS_PER_TRIAL.
+ */
+export function checkpointCostsOf(report: unknown): CheckpointCost[] {
+  const records = (report as { checkpoints?: unknown })?.checkpoints;
+  if (!Array.isArray(records)) return [];
+  const costs = records
+    .slice(1)
+    .map((r) => ({ pauseUs: Number(r?.pauseUs), dirtyPages: Number(r?.dirtyPages) }))
+    .filter((c) => Number.isFinite(c.pauseUs) && Number.isFinite(c.dirtyPages));
+  const stride = Math.ceil(costs.length / COSTS_PER_TRIAL);
+  return stride > 1 ? costs.filter((_, i) => i % stride === 0) : costs;
+}
 
 /** Trial id from its artifact folder name (latency@25ms_2 -> latency@25ms#2). */
 const trialIdOf = (folder: string) => folder.replace(/_(\d+)$/, '#$1');
@@ -44,15 +73,29 @@ export function loadRun(dir: string): RunData {
     );
   }
   const histograms = new Map<string, string>();
+  const checkpointCosts = new Map<string, CheckpointCost[]>();
   const artifacts = join(dir, 'artifacts');
   if (existsSync(artifacts)) {
     for (const folder of readdirSync(artifacts)) {
+      const trialId = trialIdOf(folder);
+      if (!done.has(trialId)) continue;
       const file = join(artifacts, folder, HISTOGRAM_ARTIFACT);
-      if (existsSync(file) && done.has(trialIdOf(folder)))
-        histograms.set(trialIdOf(folder), readFileSync(file, 'utf8').trim());
+      if (existsSync(file)) histograms.set(trialId, readFileSync(file, 'utf8').trim());
+      const costs = readCheckpointCosts(join(artifacts, folder, CHECKPOINTS_ARTIFACT), warnings);
+      if (costs.length) checkpointCosts.set(trialId, costs);
     }
   }
-  return { dir, manifest, state, rows, histograms, warnings };
+  return { dir, manifest, state, rows, histograms, checkpointCosts, warnings };
+}
+
+function readCheckpointCosts(file: string, warnings: string[]): CheckpointCost[] {
+  if (!existsSync(file)) return [];
+  try {
+    return checkpointCostsOf(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    warnings.push(`${file} is not readable JSON (${(error as Error).message}): its checkpoints are left out`);
+    return [];
+  }
 }
 
 /** Every run directory under `root` except `exclude`. */

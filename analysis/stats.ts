@@ -137,3 +137,32 @@ export function mad(values: readonly number[]): number {
   const m = median(values);
   return median(values.map((v) => Math.abs(v - m)));
 }
+
+export interface LinearFit {
+  slope: number;
+  intercept: number;
+  /** Coefficient of determination (share of y's variance the line explains); NaN when y is constant. */
+  r2: number;
+  n: number;
+}
+
+/** Ordinary least squares of y on x; null for fewer than 2 points or when x does not vary. */
+export function linearFit(xs: readonly number[], ys: readonly number[]): LinearFit | null {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return null;
+  const mx = mean(xs.slice(0, n));
+  const my = mean(ys.slice(0, n));
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (xs[i] as number) - mx;
+    const dy = (ys[i] as number) - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  if (sxx === 0) return null;
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx, r2: syy === 0 ? Number.NaN : (sxy * sxy) / (sxx * syy), n };
+}

@@ -8,7 +8,7 @@ import type { MetricSpec, SampleRow } from '../harness/store/samples.ts';
 import type { BootstrapInterval, BootstrapOptions } from './bootstrap.ts';
 import type { Comparison } from './compare.ts';
 import type { RunData } from './run-data.ts';
-import type { ConfidenceInterval } from './stats.ts';
+import type { ConfidenceInterval, LinearFit } from './stats.ts';
 
 /**
  * Overhead as a "times worse" ratio against the baseline: x / base for lower-is-better metrics
@@ -49,12 +49,44 @@ export interface MetricCell {
 
 export interface LatencyCell {
   cellId: string;
+  /** latency, or another workload that stores an RTT histogram (mixed). */
+  workload: string;
   intervalMs: CheckpointInterval | null;
   trials: number;
   /** Per-trial percentiles from the stored histograms, averaged over trials with a bootstrap CI. */
   percentiles: { percentile: number; mean: number; low: number; high: number }[];
   /** CDF of all trials' RTTs merged: [µs, fraction]. */
   cdf: [number, number][];
+}
+
+/** The latency workload's RTT quantiles per fixed interval: measured, and predicted by the mechanism (latency-model.ts). */
+export interface LatencyModelPoint {
+  intervalMs: number;
+  measured: { p50: number; p99: number; p50Low: number; p50High: number; p99Low: number; p99High: number };
+  predicted: { p50: number; p99: number };
+}
+
+export interface LatencyModel {
+  outputHeld: boolean;
+  /** False where the testbed does not measure the pause (xl remus does not print it). */
+  pauseMeasured: boolean;
+  /** RTTs in µs. */
+  baseline: { p50: number; p99: number };
+  points: LatencyModelPoint[];
+}
+
+/** Checkpoints of one interval: [dirty pages, pause µs] pairs, sampled for drawing (pause-cost.ts). */
+export interface PauseCostCell {
+  intervalMs: CheckpointInterval;
+  points: [number, number][];
+  /** How many stored checkpoints the pairs were sampled from. */
+  checkpoints: number;
+}
+
+export interface PauseCost {
+  cells: PauseCostCell[];
+  /** pause µs = intercept + slope x dirty pages, over every stored checkpoint. */
+  fit: LinearFit | null;
 }
 
 /** Where the adaptive cell lands against the best fixed interval. */
@@ -118,8 +150,12 @@ export interface RunAnalysis {
   metricSpecs: Record<string, MetricSpec[]>;
   metrics: MetricCell[];
   latency: LatencyCell[];
+  /** The latency workload's RTT against what the protection mechanism predicts for it. */
+  latencyModel: LatencyModel | null;
   best: BestInterval[];
   checkpoints: CheckpointCell[];
+  /** Pause against dirty pages of every stored checkpoint; null without per-checkpoint dirty pages. */
+  pauseCost: PauseCost | null;
   findings: Finding[];
   missing: MissingCell[];
   warnings: string[];

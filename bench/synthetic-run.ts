@@ -28,11 +28,25 @@ export interface SyntheticOptions {
   createdAt?: string;
   /** Multiplies cpu events/s (0.9 = a 10 % slowdown). */
   cpuFactor?: number;
+  /**
+   * Memory replicated at each checkpoint: each protected trial also stores its checkpoints
+   * (artifacts/<trial>/checkpoints.json, 5 s of them) with dirty pages and a pause that grows with them.
+   */
+  memoryReplicated?: boolean;
 }
 
 export function writeSyntheticRun(dir: string, options: SyntheticOptions): string {
   const random = mulberry32(options.seed);
   const noise = (sd: number) => (random() + random() + random() - 1.5) * sd * 2;
+  // Made up: about 40 pages dirtied per ms of epoch, 150 µs plus 0.8 µs per page of pause.
+  const writeCheckpoints = (folder: string, epochMs: number) => {
+    const checkpoints = Array.from({ length: Math.round(5000 / epochMs) }, (_, i) => {
+      const dirtyPages = Math.round(40 * epochMs * (0.7 + 0.6 * random()));
+      return { epoch: i + 1, dirtyPages, pauseUs: Math.round(150 + 0.8 * dirtyPages + noise(60)) };
+    });
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'checkpoints.json'), JSON.stringify({ summary: {}, checkpoints }));
+  };
   const runId = options.runId ?? 'synthetic-run';
   const createdAt = options.createdAt ?? new Date(0).toISOString();
   mkdirSync(join(dir, 'artifacts'), { recursive: true });
@@ -56,7 +70,11 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
   );
   const state: RunState = { schema: 1, updatedAt: new Date(0).toISOString(), cells: {} };
   const rows: string[] = [];
-  const mechanisms = { freezer: 'synthetic', replication: 'none', outputCommit: 'tcp-proxy' };
+  const mechanisms = {
+    freezer: 'synthetic',
+    replication: options.memoryReplicated ? 'synthetic' : 'none',
+    outputCommit: 'tcp-proxy',
+  };
   for (const cell of cells) {
     const failed = options.failedCells?.includes(cell.id) ?? false;
     state.cells[cell.id] = { status: failed ? 'failed' : 'done', trials: {} };
@@ -139,6 +157,7 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
         row('pause_p50_us', 250 + noise(30), 'µs', 'lower', 'protection');
         row('pause_p99_us', 900 + noise(100), 'µs', 'lower', 'protection');
         row('missed_epochs', 0, 'count', 'lower', 'protection');
+        if (options.memoryReplicated) writeCheckpoints(join(dir, 'artifacts', id.replace('#', '_')), epochMs);
       }
     }
   }

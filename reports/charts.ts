@@ -1,6 +1,6 @@
 import type { MetricOverhead, RunAnalysis } from '../analysis/analyze.ts';
 import { compareIntervals } from '../harness/store/interval.ts';
-import { intervalLabel } from './format.ts';
+import { formatNumber, intervalLabel, latencyCellLabel } from './format.ts';
 
 /**
  * Chart.js configurations built from an analysis: pure data, JSON-serialisable, so the HTML page
@@ -134,6 +134,24 @@ function ratioTicks(low: number, high: number): number[] {
   return (high < 2 ? fine : coarse).filter((t) => t >= low / 1.05 && t <= high * 1.1);
 }
 
+/** The bounds of a log axis over positive values, with a margin. */
+function logRange(values: readonly number[]): { low: number; high: number } {
+  const positive = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (positive.length === 0) return { low: 0.1, high: 1 };
+  return { low: Math.min(...positive) / 1.2, high: Math.max(...positive) * 1.2 };
+}
+
+/** 1-2-5 ticks per decade within [low, high], for a log axis of positive values. */
+function logTicks(low: number, high: number): number[] {
+  const ticks: number[] = [];
+  for (let decade = Math.floor(Math.log10(low)); decade <= Math.ceil(Math.log10(high)); decade++)
+    for (const step of [1, 2, 5]) {
+      const tick = Number((step * 10 ** decade).toPrecision(3));
+      if (tick >= low && tick <= high) ticks.push(tick);
+    }
+  return ticks;
+}
+
 /**
  * The study at a glance: every workload's primary metric relative to its baseline against the
  * fixed checkpoint interval (log x), 95 % CI whiskers, the baseline at 1, each workload's best
@@ -227,9 +245,107 @@ function studyChart(a: RunAnalysis): ChartSpec[] {
   ];
 }
 
+/** The latency workload's RTT p50/p99 against the interval, with the mechanism's prediction. */
+function latencyModelChart(a: RunAnalysis): ChartSpec[] {
+  const model = a.latencyModel;
+  if (!model) return [];
+  const intervals = model.points.map((p) => p.intervalMs);
+  const ms = (us: number) => us / 1000;
+  const range = logRange(
+    model.points
+      .flatMap((p) => [
+        p.measured.p50Low,
+        p.measured.p99High,
+        p.predicted.p50,
+        p.predicted.p99,
+        p.measured.p50,
+      ])
+      .concat(model.baseline.p50)
+      .map(ms),
+  );
+  const ends = [intervals[0] as number, intervals.at(-1) as number];
+  const measured = (q: 'p50' | 'p99', colour: string) => ({
+    label: `measured RTT ${q}`,
+    data: model.points.map((p) => ({ x: p.intervalMs, y: ms(p.measured[q]) })),
+    errorBars: model.points.map((p) => ({
+      low: ms(q === 'p50' ? p.measured.p50Low : p.measured.p99Low),
+      high: ms(q === 'p50' ? p.measured.p50High : p.measured.p99High),
+    })),
+    showLine: true,
+    borderColor: colour,
+    backgroundColor: colour,
+    borderWidth: 2,
+    pointRadius: 4,
+  });
+  const predicted = (q: 'p50' | 'p99', colour: string) => ({
+    label: `predicted ${q}`,
+    data: model.points.map((p) => ({ x: p.intervalMs, y: ms(p.predicted[q]) })),
+    showLine: true,
+    borderColor: colour,
+    backgroundColor: colour,
+    borderDash: [6, 4],
+    borderWidth: 2,
+    pointRadius: 0,
+  });
+  const rule = model.outputHeld
+    ? 'Output held until the checkpoint commits: predicted q-quantile = baseline p50 + q x interval (the wait for the next checkpoint) + pause p50 + commit p50.'
+    : "Output not held (this testbed's replies leave at once): only a request that lands in a pause waits; the prediction is that pause-only expectation (quantiles below 1 - pause/interval are the baseline's own).";
+  return [
+    {
+      id: 'latency-model',
+      title: 'Latency against the mechanism: measured and predicted RTT',
+      caption: `The latency workload's RTT p50 and p99 per fixed interval, mean over trials with 95 % bootstrap CI whiskers, and the protection model's prediction from this run's own baseline and checkpoint figures (dashed). ${rule}${model.pauseMeasured ? '' : ' This testbed does not measure the pause: the prediction leaves it out.'} Log scales.`,
+      config: {
+        type: 'scatter',
+        data: {
+          datasets: [
+            measured('p50', PALETTE[0] as string),
+            predicted('p50', PALETTE[0] as string),
+            measured('p99', PALETTE[1] as string),
+            predicted('p99', PALETTE[1] as string),
+            {
+              label: 'baseline p50',
+              data: ends.map((x) => ({ x, y: ms(model.baseline.p50) })),
+              showLine: true,
+              borderColor: '#888888',
+              borderDash: [2, 3],
+              borderWidth: 1.5,
+              pointRadius: 0,
+            },
+          ],
+        },
+        options: {
+          ...base,
+          plugins: { title: { display: true, text: 'RTT (ms) against the checkpoint interval' } },
+          scales: {
+            x: {
+              type: 'logarithmic',
+              min: (ends[0] as number) / 1.25,
+              max: (ends[1] as number) * 1.25,
+              dataTicks: intervals,
+              title: { display: true, text: 'checkpoint interval (ms, log)' },
+            },
+            y: {
+              type: 'logarithmic',
+              min: range.low,
+              max: range.high,
+              dataTicks: logTicks(range.low, range.high),
+              title: { display: true, text: 'RTT (ms, log)' },
+            },
+          },
+        },
+      },
+    },
+  ];
+}
+
 function latencyCharts(a: RunAnalysis): ChartSpec[] {
   if (a.latency.length === 0) return [];
   const labels = a.latency[0]?.percentiles.map((p) => `p${p.percentile}`) ?? [];
+  const percentileRange = logRange(
+    a.latency.flatMap((c) => c.percentiles.flatMap((p) => [p.low, p.mean, p.high])).map((us) => us / 1000),
+  );
+  const cdfRange = logRange(a.latency.flatMap((c) => c.cdf.map(([us]) => us / 1000)));
   const percentiles: ChartSpec = {
     id: 'latency-percentiles',
     title: 'Latency: RTT percentiles per interval',
@@ -240,7 +356,7 @@ function latencyCharts(a: RunAnalysis): ChartSpec[] {
       data: {
         labels,
         datasets: a.latency.map((cell, i) => ({
-          label: intervalLabel(cell.intervalMs),
+          label: latencyCellLabel(a, cell),
           data: cell.percentiles.map((p) => p.mean / 1000),
           errorBars: cell.percentiles.map((p) => ({ low: p.low / 1000, high: p.high / 1000 })),
           backgroundColor: PALETTE[i % PALETTE.length],
@@ -249,7 +365,15 @@ function latencyCharts(a: RunAnalysis): ChartSpec[] {
       options: {
         ...base,
         plugins: { title: { display: true, text: 'RTT percentiles (ms)' } },
-        scales: { y: { type: 'logarithmic', title: { display: true, text: 'RTT (ms, log)' } } },
+        scales: {
+          y: {
+            type: 'logarithmic',
+            min: percentileRange.low,
+            max: percentileRange.high,
+            dataTicks: logTicks(percentileRange.low, percentileRange.high),
+            title: { display: true, text: 'RTT (ms, log)' },
+          },
+        },
       },
     },
   };
@@ -262,7 +386,7 @@ function latencyCharts(a: RunAnalysis): ChartSpec[] {
       type: 'line',
       data: {
         datasets: a.latency.map((cell, i) => ({
-          label: intervalLabel(cell.intervalMs),
+          label: latencyCellLabel(a, cell),
           data: cell.cdf.map(([us, f]) => ({ x: us / 1000, y: f })),
           borderColor: PALETTE[i % PALETTE.length],
           backgroundColor: PALETTE[i % PALETTE.length],
@@ -275,7 +399,13 @@ function latencyCharts(a: RunAnalysis): ChartSpec[] {
         ...base,
         plugins: { title: { display: true, text: 'RTT CDF' } },
         scales: {
-          x: { type: 'logarithmic', title: { display: true, text: 'RTT (ms, log)' } },
+          x: {
+            type: 'logarithmic',
+            min: cdfRange.low,
+            max: cdfRange.high,
+            dataTicks: logTicks(cdfRange.low, cdfRange.high),
+            title: { display: true, text: 'RTT (ms, log)' },
+          },
           y: { min: 0, max: 1, title: { display: true, text: 'fraction of requests' } },
         },
       },
@@ -349,6 +479,69 @@ function checkpointCharts(a: RunAnalysis): ChartSpec[] {
   ];
 }
 
+/** Pause against dirty pages of every checkpoint (sampled), per interval, with the fitted line. */
+function pauseCostChart(a: RunAnalysis): ChartSpec[] {
+  const cost = a.pauseCost;
+  if (!cost) return [];
+  const pages = cost.cells.flatMap((c) => c.points.map(([x]) => x));
+  const low = Math.min(...pages);
+  const high = Math.max(...pages);
+  const fit = cost.fit;
+  const stored = cost.cells.reduce((sum, c) => sum + c.checkpoints, 0);
+  const drawn = cost.cells.reduce((sum, c) => sum + c.points.length, 0);
+  const fitText = fit
+    ? `Least-squares line over all ${fit.n} checkpoints: pause = ${formatNumber(fit.intercept)} µs + ${formatNumber(fit.slope)} µs per dirty page (r² ${formatNumber(fit.r2)}).`
+    : 'Too few distinct page counts for a line.';
+  return [
+    {
+      id: 'pause-cost',
+      title: 'Checkpoints: pause against dirty pages',
+      caption: `Each point is one checkpoint after the first (the first copies all memory): its guest-visible pause against the pages it copied, coloured by interval${drawn < stored ? ` (${drawn} of ${stored} drawn, every k-th)` : ''}. ${fitText}`,
+      config: {
+        type: 'scatter',
+        data: {
+          datasets: [
+            ...cost.cells.map((cell, i) => ({
+              label: intervalLabel(cell.intervalMs),
+              data: cell.points.map(([x, y]) => ({ x, y })),
+              borderColor: PALETTE[i % PALETTE.length],
+              backgroundColor: `${PALETTE[i % PALETTE.length]}99`,
+              pointRadius: 2,
+            })),
+            ...(fit
+              ? [
+                  {
+                    label: `fit: ${formatNumber(fit.slope)} µs/page`,
+                    data: [low, high].map((x) => ({ x, y: fit.intercept + fit.slope * x })),
+                    showLine: true,
+                    borderColor: '#222222',
+                    borderWidth: 2,
+                    pointRadius: 0,
+                  },
+                ]
+              : []),
+          ],
+        },
+        options: {
+          ...base,
+          plugins: { title: { display: true, text: 'pause (µs) against dirty pages per checkpoint' } },
+          scales: {
+            x: { beginAtZero: true, title: { display: true, text: 'dirty pages copied' } },
+            y: { beginAtZero: true, title: { display: true, text: 'pause (µs)' } },
+          },
+        },
+      },
+    },
+  ];
+}
+
 export function buildCharts(a: RunAnalysis): ChartSpec[] {
-  return [...studyChart(a), ...overheadCharts(a), ...latencyCharts(a), ...checkpointCharts(a)];
+  return [
+    ...studyChart(a),
+    ...overheadCharts(a),
+    ...latencyModelChart(a),
+    ...latencyCharts(a),
+    ...checkpointCharts(a),
+    ...pauseCostChart(a),
+  ];
 }

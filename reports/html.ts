@@ -124,11 +124,13 @@ ${findings}
 ${overheadCharts || '<p>No protected cell with a baseline to compare against.</p>'}
 ${metricTables(a).map(tableHtml).join('\n')}
 <h2>Latency</h2>
+${chartHtml('latency-model')}
 ${chartHtml('latency-percentiles')}
 ${chartHtml('latency-cdf')}
 ${a.latency.length ? tableHtml(latencyTable(a)) : '<p>No latency cells in this run.</p>'}
 <h2>Checkpoints</h2>
 ${chartHtml('checkpoint-rate')}
+${chartHtml('pause-cost')}
 ${chartHtml('checkpoint-pause')}
 ${tableHtml(checkpointTable(a))}
 ${comparisonHtml(a)}

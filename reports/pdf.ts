@@ -117,6 +117,7 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
   for (const t of metricTables(a)) table(doc, t);
 
   heading(doc, 'Latency');
+  chart(doc, canvas, byId('latency-model'));
   chart(doc, canvas, byId('latency-percentiles'));
   chart(doc, canvas, byId('latency-cdf'));
   if (a.latency.length) table(doc, latencyTable(a));
@@ -124,6 +125,7 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
 
   heading(doc, 'Checkpoints');
   chart(doc, canvas, byId('checkpoint-rate'));
+  chart(doc, canvas, byId('pause-cost'));
   chart(doc, canvas, byId('checkpoint-pause'));
   table(doc, checkpointTable(a));
 

@@ -1,5 +1,5 @@
 import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
-import { formatNumber, formatRatio, intervalLabel } from './format.ts';
+import { formatNumber, formatRatio, intervalLabel, latencyCellLabel } from './format.ts';
 
 /** A table as plain strings, shared by the HTML, PDF and console reporters. */
 export interface Table {
@@ -97,9 +97,9 @@ export function checkpointTable(a: RunAnalysis): Table {
 export function latencyTable(a: RunAnalysis): Table {
   return {
     title: 'Latency percentiles (µs), mean over trials [95 % bootstrap CI]',
-    header: ['interval', 'trials', ...(a.latency[0]?.percentiles.map((p) => `p${p.percentile}`) ?? [])],
+    header: ['cell', 'trials', ...(a.latency[0]?.percentiles.map((p) => `p${p.percentile}`) ?? [])],
     rows: a.latency.map((cell) => [
-      intervalLabel(cell.intervalMs),
+      latencyCellLabel(a, cell),
       String(cell.trials),
       ...cell.percentiles.map(
         (p) =>

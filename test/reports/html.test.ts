@@ -13,11 +13,12 @@ import { testArtifactsDir } from '../helpers/artifacts.ts';
 describe('HTML report in real headless Chromium', { timeout: 60_000 }, () => {
   it('loads with no console errors and no network requests, and draws every chart', async () => {
     const dir = writeSyntheticRun(mkdtempSync(join(tmpdir(), 'rb-html-')), {
-      intervals: [25, 100],
+      intervals: [25, 100, 400],
       trials: 3,
       workloads: ['cpu', 'latency'],
       seed: 9,
       failedCells: ['cpu@100ms'],
+      memoryReplicated: true,
     });
     const [file] = await htmlReporter.write(analyzeRun(loadRun(dir)), dir);
     const html = readFileSync(file as string, 'utf8');
@@ -69,35 +70,51 @@ describe('HTML report in real headless Chromium', { timeout: 60_000 }, () => {
         'chart-study',
         'chart-overhead-cpu',
         'chart-overhead-latency',
+        'chart-latency-model',
         'chart-latency-percentiles',
         'chart-latency-cdf',
         'chart-checkpoint-rate',
+        'chart-pause-cost',
         'chart-checkpoint-pause',
       ]);
       for (const canvas of drawn) expect(canvas.painted / canvas.total, canvas.id).toBeGreaterThan(0.01);
-      // The study's figure draws its data, not just axes: pixels in each workload's line colour.
-      const lineColours = await page.evaluate(() => {
-        const canvas = document.getElementById('chart-study') as HTMLCanvasElement;
-        const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
-          0,
-          0,
-          canvas.width,
-          canvas.height,
-        ).data;
-        const near = (i: number, [r, g, b]: number[]) =>
-          Math.abs((data[i] as number) - (r as number)) < 12 &&
-          Math.abs((data[i + 1] as number) - (g as number)) < 12 &&
-          Math.abs((data[i + 2] as number) - (b as number)) < 12 &&
-          (data[i + 3] as number) > 200;
-        const count = (rgb: number[]) => {
-          let n = 0;
-          for (let i = 0; i < data.length; i += 4) if (near(i, rgb)) n++;
-          return n;
-        };
-        return { cpu: count([31, 119, 180]), latency: count([214, 39, 40]) };
-      });
-      expect(lineColours.cpu).toBeGreaterThan(100);
-      expect(lineColours.latency).toBeGreaterThan(100);
+      // The figures draw their data, not just axes: pixels in the colours of their lines.
+      const pixelsOf = (id: string, rgb: number[]) =>
+        page.evaluate(
+          ([canvasId, [r, g, b]]) => {
+            const canvas = document.getElementById(canvasId as string) as HTMLCanvasElement;
+            const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+              0,
+              0,
+              canvas.width,
+              canvas.height,
+            ).data;
+            let n = 0;
+            for (let i = 0; i < data.length; i += 4)
+              if (
+                Math.abs((data[i] as number) - (r as number)) < 12 &&
+                Math.abs((data[i + 1] as number) - (g as number)) < 12 &&
+                Math.abs((data[i + 2] as number) - (b as number)) < 12 &&
+                (data[i + 3] as number) > 200
+              )
+                n++;
+            return n;
+          },
+          [`chart-${id}`, rgb] as const,
+        );
+      const blue = [31, 119, 180];
+      const red = [214, 39, 40];
+      // Study: the cpu and latency lines. Latency model: the p50 (blue) and p99 (red) series.
+      for (const id of ['study', 'latency-model']) {
+        expect(await pixelsOf(id, blue), `${id} blue`).toBeGreaterThan(100);
+        expect(await pixelsOf(id, red), `${id} red`).toBeGreaterThan(100);
+      }
+      // Pause against dirty pages: the fitted line (near black) across the points.
+      expect(await pixelsOf('pause-cost', [34, 34, 34])).toBeGreaterThan(100);
+      // The synthetic run's pause grows by 0.8 µs per page: the fit finds it.
+      const slope = Number(/pause = [\d.,]+ µs \+ ([\d.]+) µs per dirty page/.exec(html)?.[1]);
+      expect(slope).toBeGreaterThan(0.75);
+      expect(slope).toBeLessThan(0.85);
       await page.screenshot({ path: join(testArtifactsDir(), 'report-html.png'), fullPage: true });
     } finally {
       await browser.close();

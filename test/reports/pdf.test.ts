@@ -30,15 +30,17 @@ describe('PDF report rasterised with pdftoppm', { timeout: 60_000 }, () => {
       trials: 3,
       workloads: ['cpu', 'latency'],
       seed: 11,
+      memoryReplicated: true,
     });
     const [pdf] = await pdfReporter.write(analyzeRun(loadRun(dir)), dir);
     const info = (await execa('pdfinfo', [pdf as string])).stdout;
     const pages = Number(/Pages:\s+(\d+)/.exec(info)?.[1]);
     expect(pages).toBeGreaterThanOrEqual(4);
     expect(pages).toBeLessThanOrEqual(8);
-    // Six charts: overhead (cpu, latency), latency percentiles and CDF, checkpoint rate and pause.
+    // Nine charts: the study, overhead (cpu, latency), latency against the model, percentiles and
+    // CDF, checkpoint rate, pause against dirty pages and pause.
     const images = (await execa('pdfimages', ['-list', pdf as string])).stdout.split('\n').slice(2);
-    expect(images.filter((line) => line.trim().split(/\s+/)[2] === 'image')).toHaveLength(7);
+    expect(images.filter((line) => line.trim().split(/\s+/)[2] === 'image')).toHaveLength(9);
     const text = (await execa('pdftotext', ['-layout', pdf as string, '-'])).stdout;
     expect(text).toContain('Remus replication overhead');
     expect(text).toMatch(/The overhead can be prohibitive/);
