@@ -28,6 +28,7 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1b1b; margin: 0 auto; max-width: 1100px; padding: 24px; }
 h1 { font-size: 24px; margin-bottom: 4px; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 36px; }
 .sub { color: #555; margin-top: 0; }
+details.other-metrics summary { cursor: pointer; font-weight: 600; margin: 16px 0 8px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } td:nth-child(n+3) { font-variant-numeric: tabular-nums; }
@@ -51,6 +52,16 @@ window.__chartsReady = true;
 `;
 
 /** The regression section: verdict per metric against the run's history. */
+/** Every stored metric beyond the headline ones, collapsed: there for whoever needs it. */
+function otherMetricsHtml(a: RunAnalysis): string {
+  const tables = metricTables(a, 'rest');
+  if (tables.length === 0) return '';
+  const rows = tables.reduce((sum, t) => sum + t.rows.length, 0);
+  return `<details class="other-metrics"><summary>Every other stored metric (${rows} rows in ${tables.length} tables; also in cells.csv)</summary>
+${tables.map(tableHtml).join('\n')}
+</details>`;
+}
+
 function comparisonHtml(a: RunAnalysis): string {
   const c = a.comparison;
   if (!c) return '';
@@ -123,6 +134,7 @@ ${findings}
 <h2>Overhead per workload</h2>
 ${overheadCharts || '<p>No protected cell with a baseline to compare against.</p>'}
 ${metricTables(a).map(tableHtml).join('\n')}
+${otherMetricsHtml(a)}
 <h2>Latency</h2>
 ${chartHtml('latency-model')}
 ${chartHtml('latency-percentiles')}

@@ -115,6 +115,13 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
   heading(doc, 'Overhead per workload');
   for (const spec of charts.filter((c) => c.id.startsWith('overhead-'))) chart(doc, canvas, spec);
   for (const t of metricTables(a)) table(doc, t);
+  const others = metricTables(a, 'rest').reduce((sum, t) => sum + t.rows.length, 0);
+  if (others > 0)
+    doc
+      .fontSize(8)
+      .fillColor('#555')
+      .text(`${others} rows of other stored metrics are in cells.csv and in the HTML report.`)
+      .fillColor('#111');
 
   heading(doc, 'Latency');
   chart(doc, canvas, byId('latency-model'));

@@ -1,4 +1,6 @@
 import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
+import { headlineMetrics } from '../analysis/metric-specs.ts';
+import { compareIntervals } from '../harness/store/interval.ts';
 import { formatNumber, formatRatio, intervalLabel, latencyCellLabel } from './format.ts';
 
 /** A table as plain strings, shared by the HTML, PDF and console reporters. */
@@ -29,25 +31,48 @@ function differenceCell(m: MetricCell): string {
     : pct;
 }
 
-/** One table per workload: every workload metric per interval with its statistics and overhead. */
-export function metricTables(a: RunAnalysis): Table[] {
+/** Which of a workload's metrics a table holds: its primary and headline ones, or every other. */
+export type MetricSelection = 'headline' | 'rest';
+
+/**
+ * One table per workload: its metrics per interval with their statistics and overhead. `headline`:
+ * the primary and headline metrics (what the reader comes for); `rest`: every other stored workload
+ * metric (collapsed in the HTML report, left to cells.csv in the PDF). A workload without a spec
+ * (an old run) has every metric in its headline table.
+ */
+export function metricTables(a: RunAnalysis, selection: MetricSelection = 'headline'): Table[] {
   const workloads = [...new Set(a.metrics.map((m) => m.workload))];
-  return workloads.map((workload) => ({
-    title: `${workload}: per cell and metric`,
-    header: [
-      'metric',
-      'interval',
-      'N',
-      'mean',
-      '95% CI (t)',
-      'median',
-      'CV',
-      'x baseline [95% bootstrap CI]',
-      'difference',
-    ],
-    rows: a.metrics
-      .filter((m) => m.workload === workload && m.source === 'workload')
-      .map((m) => [
+  const tables: Table[] = [];
+  for (const workload of workloads) {
+    const headline = new Set(headlineMetrics(a.metricSpecs[workload]));
+    const wanted = (metric: string) =>
+      headline.size === 0 ? selection === 'headline' : headline.has(metric) === (selection === 'headline');
+    const cells = a.metrics
+      .filter((m) => m.workload === workload && m.source === 'workload' && wanted(m.metric))
+      .sort(
+        (x, y) =>
+          (selection === 'headline' ? order(headline, x.metric) - order(headline, y.metric) : 0) ||
+          x.metric.localeCompare(y.metric) ||
+          compareIntervals(x.intervalMs, y.intervalMs),
+      );
+    if (cells.length === 0) continue;
+    tables.push({
+      title:
+        selection === 'headline'
+          ? `${workload}: headline metrics per cell`
+          : `${workload}: every other stored metric (${new Set(cells.map((m) => m.metric)).size})`,
+      header: [
+        'metric',
+        'interval',
+        'N',
+        'mean',
+        '95% CI (t)',
+        'median',
+        'CV',
+        'x baseline [95% bootstrap CI]',
+        'difference',
+      ],
+      rows: cells.map((m) => [
         `${m.metric} (${m.unit})`,
         intervalLabel(m.intervalMs),
         String(m.n),
@@ -58,8 +83,16 @@ export function metricTables(a: RunAnalysis): Table[] {
         ratioCell(m),
         differenceCell(m),
       ]),
-    note: 'x baseline: higher is worse for every metric (throughput: baseline / value; latency: value / baseline). MDE: minimum detectable effect at 80 % power with this N.',
-  }));
+      note: 'x baseline: higher is worse for every metric (throughput: baseline / value; latency: value / baseline). MDE: minimum detectable effect at 80 % power with this N.',
+    });
+  }
+  return tables;
+}
+
+/** A headline metric's place (the primary first); metrics outside the set after them. */
+function order(headline: ReadonlySet<string>, metric: string): number {
+  const index = [...headline].indexOf(metric);
+  return index === -1 ? headline.size : index;
 }
 
 export function checkpointTable(a: RunAnalysis): Table {

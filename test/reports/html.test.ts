@@ -24,6 +24,14 @@ describe('HTML report in real headless Chromium', { timeout: 60_000 }, () => {
     const html = readFileSync(file as string, 'utf8');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
     expect(html).toContain('Cell cpu@100ms: 1 of 3 trials done (failed');
+    // Headline first: the main tables hold the primary and headline metrics; the rest is collapsed.
+    const [main, collapsed] = html.split('<details class="other-metrics">') as [string, string];
+    expect(main).toContain('rtt_p99_us (µs)');
+    expect(main).not.toContain('lost (count)');
+    expect(collapsed).toMatch(
+      /^<summary>Every other stored metric \(\d+ rows in 1 tables; also in cells\.csv\)/,
+    );
+    expect(collapsed.split('</details>')[0]).toContain('lost (count)');
 
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
