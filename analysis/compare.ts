@@ -1,6 +1,7 @@
 import { type CheckpointInterval, compareIntervals } from '../harness/store/interval.ts';
 import { configDifferences } from '../harness/store/manifest.ts';
 import type { SampleRow } from '../harness/store/samples.ts';
+import { primaryMetric, runMetricSpecs } from './metric-specs.ts';
 import type { RunData } from './run-data.ts';
 import { mean } from './stats.ts';
 import { mannWhitneyU } from './tests.ts';
@@ -51,6 +52,17 @@ export interface ComparisonRow {
   verdict: Verdict;
 }
 
+/** One cell's primary metric over the compared runs and this one, oldest first (the nightly trend). */
+export interface TrendSeries {
+  workload: string;
+  intervalMs: CheckpointInterval | null;
+  metric: string;
+  better: SampleRow['better'];
+  /** Mean over each run's trials; the last point is the new run's. */
+  points: { runId: string; createdAt: string; mean: number }[];
+  verdict: Verdict;
+}
+
 export interface Comparison {
   mode: 'pair' | 'history';
   newRunId: string;
@@ -60,6 +72,8 @@ export interface Comparison {
   /** Differences that do not block a comparison but may explain a change (host, tools, mechanisms). */
   notes: string[];
   rows: ComparisonRow[];
+  /** Each primary metric with history, per cell, run by run. */
+  trend: TrendSeries[];
   regressions: number;
   options: CompareOptions;
 }
@@ -189,9 +203,48 @@ export function compareRuns(
     incomparable,
     notes: [...notes],
     rows,
+    trend: trendSeries(newRun, history, rows),
     regressions: rows.filter((r) => r.verdict === 'regression').length,
     options,
   };
+}
+
+/** Per run, the mean of each key's values. */
+function runMeans(run: RunData): Map<string, number> {
+  const values = new Map<string, number[]>();
+  for (const row of run.rows) {
+    const list = values.get(key(row)) ?? [];
+    list.push(row.value);
+    values.set(key(row), list);
+  }
+  return new Map([...values].map(([k, list]) => [k, mean(list)]));
+}
+
+function trendSeries(
+  newRun: RunData,
+  history: readonly RunData[],
+  rows: readonly ComparisonRow[],
+): TrendSeries[] {
+  const specs = runMetricSpecs(newRun.manifest);
+  const primary = new Set(
+    Object.entries(specs).map(([workload, list]) => `${workload}\u0000${primaryMetric(list)}`),
+  );
+  const runs = [...history, newRun].map((run) => ({ run, means: runMeans(run) }));
+  return rows
+    .filter((r) => r.oldRuns > 0 && primary.has(`${r.workload}\u0000${r.metric}`))
+    .map((r) => ({
+      workload: r.workload,
+      intervalMs: r.intervalMs,
+      metric: r.metric,
+      better: r.better,
+      points: runs.flatMap(({ run, means }) => {
+        const value = means.get(key(r));
+        return value === undefined
+          ? []
+          : [{ runId: run.manifest.runId, createdAt: run.manifest.createdAt, mean: value }];
+      }),
+      verdict: r.verdict,
+    }));
 }
 
 /**

@@ -535,6 +535,67 @@ function pauseCostChart(a: RunAnalysis): ChartSpec[] {
   ];
 }
 
+/**
+ * The nightly trend: each cell's primary metric run by run against history, as the overhead
+ * ratios are drawn (above 1 is worse): value / mean of the earlier runs, or its inverse where
+ * higher is better. The new run's point is marked when it is a regression or an improvement.
+ */
+function trendChart(a: RunAnalysis): ChartSpec[] {
+  const series = a.comparison?.trend.filter((t) => t.points.length >= 2) ?? [];
+  if (series.length === 0) return [];
+  const runs = [
+    ...new Map(series.flatMap((t) => t.points.map((p) => [p.runId, p.createdAt] as const))).entries(),
+  ].sort((x, y) => x[1].localeCompare(y[1]));
+  const labels = runs.map(
+    ([runId, createdAt]) =>
+      `${createdAt.slice(0, 16).replace('T', ' ')} (${runId.length <= 12 ? runId : runId.slice(-6)})`,
+  );
+  const marks = { regression: '#d62728', improvement: '#2ca02c' } as const;
+  const datasets = series.map((t, i) => {
+    const earlier = t.points.slice(0, -1).map((p) => p.mean);
+    const reference = earlier.reduce((sum, v) => sum + v, 0) / earlier.length;
+    const relative = (value: number) => (t.better === 'higher' ? reference / value : value / reference);
+    const byRun = new Map(t.points.map((p) => [p.runId, relative(p.mean)]));
+    const last = runs.length - 1;
+    const mark = t.verdict === 'regression' || t.verdict === 'improvement' ? marks[t.verdict] : null;
+    const colour = PALETTE[i % PALETTE.length] as string;
+    return {
+      label: `${t.workload} ${intervalLabel(t.intervalMs)} (${t.metric})${mark ? `: ${t.verdict}` : ''}`,
+      data: runs.map(([runId]) => byRun.get(runId) ?? null),
+      borderColor: colour,
+      backgroundColor: runs.map((_, r) => (r === last && mark ? mark : colour)),
+      pointRadius: runs.map((_, r) => (r === last && mark ? 9 : 3)),
+      pointStyle: runs.map((_, r) => (r === last && mark ? 'crossRot' : 'circle')),
+      pointBorderColor: runs.map((_, r) => (r === last && mark ? mark : colour)),
+      pointBorderWidth: runs.map((_, r) => (r === last && mark ? 3 : 1)),
+      borderWidth: 1.5,
+      spanGaps: true,
+    };
+  });
+  const regressions = series.filter((t) => t.verdict === 'regression').length;
+  return [
+    {
+      id: 'trend',
+      title: 'Trend: each cell against its history',
+      caption: `Each cell's primary metric per run, relative to its mean over the earlier comparable runs (1 = as before; above 1 is worse, as for the overhead ratios), oldest run first, this run last. ${regressions ? `${regressions} regression(s), marked with a red cross` : 'No regression'}; improvements are marked green. A mark needs a significant change on trials larger than the threshold (see the table).`,
+      config: {
+        type: 'line',
+        data: { labels, datasets },
+        options: {
+          ...base,
+          plugins: {
+            title: { display: true, text: 'primary metric relative to history (above 1 is worse)' },
+          },
+          scales: {
+            x: { title: { display: true, text: 'run (created at, UTC)' } },
+            y: { title: { display: true, text: 'relative to earlier runs' } },
+          },
+        },
+      },
+    },
+  ];
+}
+
 export function buildCharts(a: RunAnalysis): ChartSpec[] {
   return [
     ...studyChart(a),
@@ -543,5 +604,6 @@ export function buildCharts(a: RunAnalysis): ChartSpec[] {
     ...latencyCharts(a),
     ...checkpointCharts(a),
     ...pauseCostChart(a),
+    ...trendChart(a),
   ];
 }

@@ -4,8 +4,15 @@ import { dirname, join } from 'node:path';
 import type { RunAnalysis } from '../analysis/analyze.ts';
 import { NOTHING_TO_COMPARE, rowsWithHistory } from '../analysis/compare.ts';
 import { buildCharts, CHART_PLUGINS_SOURCE } from './charts.ts';
-import { escapeHtml as esc, formatNumber, intervalLabel } from './format.ts';
-import { checkpointTable, latencyTable, metadataPairs, metricTables, type Table } from './tables.ts';
+import { escapeHtml as esc } from './format.ts';
+import {
+  checkpointTable,
+  comparisonTable,
+  latencyTable,
+  metadataPairs,
+  metricTables,
+  type Table,
+} from './tables.ts';
 import type { Reporter } from './types.ts';
 
 /** chart.js's UMD build, inlined so that the page makes no network request. */
@@ -62,7 +69,7 @@ ${tables.map(tableHtml).join('\n')}
 </details>`;
 }
 
-function comparisonHtml(a: RunAnalysis): string {
+function comparisonHtml(a: RunAnalysis, trend: string): string {
   const c = a.comparison;
   if (!c) return '';
   const { rows, leftOut } = rowsWithHistory(c);
@@ -78,21 +85,8 @@ function comparisonHtml(a: RunAnalysis): string {
     c.regressions > 0
       ? `<p class="regression">${c.regressions} regression(s) found.</p>`
       : '<p>No regression found.</p>';
-  const table: Table = {
-    title: `Against ${c.comparedRunIds.length} comparable earlier run(s): Mann-Whitney U on trials, alpha ${c.options.alpha}, threshold ${(c.options.defaultThreshold * 100).toFixed(0)} %`,
-    header: ['workload', 'interval', 'metric', 'old mean', 'new mean', 'change', 'p', 'verdict'],
-    rows: rows.map((r) => [
-      r.workload,
-      intervalLabel(r.intervalMs),
-      r.metric,
-      formatNumber(r.oldMean),
-      formatNumber(r.newMean),
-      Number.isFinite(r.change) ? `${(r.change * 100).toFixed(1)} %` : '-',
-      Number.isFinite(r.p) ? r.p.toPrecision(2) : '-',
-      r.verdict,
-    ]),
-  };
-  return `<h2>Regressions against history</h2>\n${verdict}\n${tableHtml(table)}${noteHtml}`;
+  const table = comparisonTable(c, rows);
+  return `<h2>Regressions against history</h2>\n${verdict}\n${trend}${tableHtml(table)}${noteHtml}`;
 }
 
 export function renderHtml(a: RunAnalysis): string {
@@ -145,7 +139,7 @@ ${chartHtml('checkpoint-rate')}
 ${chartHtml('pause-cost')}
 ${chartHtml('checkpoint-pause')}
 ${tableHtml(checkpointTable(a))}
-${comparisonHtml(a)}
+${comparisonHtml(a, chartHtml('trend'))}
 <h2>Warnings</h2>
 ${warnings}
 <h2>Run metadata</h2>

@@ -4,8 +4,16 @@ import { join } from 'node:path';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import PDFDocument from 'pdfkit';
 import type { RunAnalysis } from '../analysis/analyze.ts';
+import { type Comparison, NOTHING_TO_COMPARE, rowsWithHistory } from '../analysis/compare.ts';
 import { buildCharts, CHART_PLUGINS_SOURCE, type ChartSpec } from './charts.ts';
-import { checkpointTable, latencyTable, metadataPairs, metricTables, type Table } from './tables.ts';
+import {
+  checkpointTable,
+  comparisonTable,
+  latencyTable,
+  metadataPairs,
+  metricTables,
+  type Table,
+} from './tables.ts';
 import type { Reporter } from './types.ts';
 
 const CHART_WIDTH = 960;
@@ -67,6 +75,28 @@ function chart(doc: Doc, canvas: ChartJSNodeCanvas, spec: ChartSpec | undefined)
     .fillColor('#111')
     .fontSize(9.5);
   doc.moveDown(0.6);
+}
+
+/** Against history: the verdict, the trend, and the rows with history. */
+function comparisonSection(
+  doc: Doc,
+  canvas: ChartJSNodeCanvas,
+  c: Comparison,
+  trend: ChartSpec | undefined,
+): void {
+  heading(doc, 'Regressions against history');
+  const { rows } = rowsWithHistory(c);
+  if (rows.length === 0) {
+    doc.fontSize(9.5).text(`No regression found: ${NOTHING_TO_COMPARE}.`);
+    return;
+  }
+  doc
+    .fontSize(10)
+    .fillColor(c.regressions > 0 ? '#8a1c1c' : '#111')
+    .text(c.regressions > 0 ? `${c.regressions} regression(s) found.` : 'No regression found.')
+    .fillColor('#111');
+  chart(doc, canvas, trend);
+  table(doc, comparisonTable(c, rows));
 }
 
 /** The report as a PDF: the HTML page's content, charts rendered with chartjs-node-canvas. */
@@ -135,6 +165,8 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
   chart(doc, canvas, byId('pause-cost'));
   chart(doc, canvas, byId('checkpoint-pause'));
   table(doc, checkpointTable(a));
+
+  if (a.comparison) comparisonSection(doc, canvas, a.comparison, byId('trend'));
 
   heading(doc, 'Warnings');
   if (a.warnings.length === 0) doc.text('None.');

@@ -1,4 +1,5 @@
 import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
+import type { Comparison, ComparisonRow } from '../analysis/compare.ts';
 import { headlineMetrics } from '../analysis/metric-specs.ts';
 import { compareIntervals } from '../harness/store/interval.ts';
 import { formatNumber, formatRatio, intervalLabel, latencyCellLabel } from './format.ts';
@@ -184,4 +185,22 @@ export function metadataPairs(a: RunAnalysis): [string, string][] {
     for (const caveat of s.testbed.caveats) pairs.push(['caveat', caveat]);
   }
   return pairs;
+}
+
+/** The comparison against earlier runs, one row per metric with history. */
+export function comparisonTable(c: Comparison, rows: readonly ComparisonRow[]): Table {
+  return {
+    title: `Against ${c.comparedRunIds.length} comparable earlier run(s): Mann-Whitney U on trials, alpha ${c.options.alpha}, threshold ${(c.options.defaultThreshold * 100).toFixed(0)} %`,
+    header: ['workload', 'interval', 'metric', 'old mean', 'new mean', 'change', 'p', 'verdict'],
+    rows: rows.map((r) => [
+      r.workload,
+      intervalLabel(r.intervalMs),
+      r.metric,
+      formatNumber(r.oldMean),
+      formatNumber(r.newMean),
+      Number.isFinite(r.change) ? `${(r.change * 100).toFixed(1)} %` : '-',
+      Number.isFinite(r.p) ? r.p.toPrecision(2) : '-',
+      r.verdict,
+    ]),
+  };
 }

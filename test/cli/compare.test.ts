@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticRun } from '../../bench/synthetic-run.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -36,6 +37,34 @@ describe('npm run compare', { timeout: 60_000 }, () => {
     const html = readFileSync(join(slow, 'report.html'), 'utf8');
     expect(html).toContain('Regressions against history');
     expect(html).toContain('2 regression(s) found.');
+  });
+
+  it('draws the trend: each cell over the nights, the regressed ones marked on the last night (HTML and PDF)', async () => {
+    const { code, output } = await runCli(['report', slow, '--history', root]);
+    expect(code, output).toBe(0);
+    const html = readFileSync(join(slow, 'report.html'), 'utf8');
+    const charts = JSON.parse(
+      (
+        /<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '[]'
+      ).replaceAll('\\u003c', '<'),
+    ) as { id: string; config: { data: { labels: string[]; datasets: TrendDataset[] } } }[];
+    type TrendDataset = { label: string; data: (number | null)[]; pointStyle: string[] };
+    const trend = charts.find((c) => c.id === 'trend');
+    expect(trend?.config.data.labels).toHaveLength(4);
+    const datasets = trend?.config.data.datasets ?? [];
+    // cpu at baseline and at 25 ms, each over the four nights; 15 % slower on the last.
+    expect(datasets.map((d) => d.label)).toEqual([
+      'cpu baseline (events_per_s): regression',
+      'cpu 25 ms (events_per_s): regression',
+    ]);
+    for (const d of datasets) {
+      expect(d.data.slice(0, 3).every((v) => v !== null && Math.abs(v - 1) < 0.05)).toBe(true);
+      expect(d.data[3]).toBeGreaterThan(1.1);
+      expect(d.pointStyle).toEqual(['circle', 'circle', 'circle', 'crossRot']);
+    }
+    const pdfText = (await execa('pdftotext', ['-layout', join(slow, 'report.pdf'), '-'])).stdout;
+    expect(pdfText).toContain('Trend: each cell against its history');
+    expect(pdfText).toContain('2 regression(s) found.');
   });
 
   it('a run with no comparable history: one line, not a table of rows without history', async () => {
