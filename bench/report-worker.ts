@@ -26,5 +26,5 @@ for (const reporter of [csvReporter, htmlReporter, pdfReporter]) {
   times[reporter.format] = performance.now() - t;
 }
 process.stdout.write(
-  `${JSON.stringify({ times, rows: data.rows.length, histograms: data.histograms.size, maxRssKb: process.resourceUsage().maxRSS })}\n`,
+  `${JSON.stringify({ times, rows: data.rows.length, histograms: data.histograms.size, checkpointTrials: data.checkpointCosts.size, maxRssKb: process.resourceUsage().maxRSS })}\n`,
 );

@@ -1,6 +1,8 @@
 /**
  * Report generation time and peak memory for a run with 10,000 trials (synthetic data in the stored
- * format: 2 workloads x (baseline + 5 intervals) x 834 trials, 1,000-sample RTT histograms).
+ * format: 2 workloads x (baseline + 5 intervals) x 834 trials, 1,000-sample RTT histograms, and
+ * each protected trial's checkpoints.json as memory replication stores it; REPORT_BENCH_CHECKPOINTS=0
+ * leaves those out).
  * Each repetition runs in a fresh process; medians and ranges over the repetitions are printed.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +24,8 @@ export async function benchReport(): Promise<void> {
     trials: TRIALS_PER_CELL,
     workloads: ['cpu', 'latency'],
     seed: 7,
+    // As a run with memory replication stores them: every protected trial's checkpoints (5 s).
+    memoryReplicated: process.env.REPORT_BENCH_CHECKPOINTS !== '0',
   });
   const trials = 12 * TRIALS_PER_CELL;
   console.log(

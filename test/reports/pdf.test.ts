@@ -1,7 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCanvas, loadImage } from 'canvas';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { analyzeRun } from '../../analysis/analyze.ts';
@@ -9,19 +8,7 @@ import { loadRun } from '../../analysis/run-data.ts';
 import { writeSyntheticRun } from '../../bench/synthetic-run.ts';
 import { pdfReporter } from '../../reports/pdf.ts';
 import { testArtifactsDir } from '../helpers/artifacts.ts';
-
-/** Fraction of pixels of a PNG that are not (near) white. */
-async function inkFraction(png: string): Promise<number> {
-  const image = await loadImage(readFileSync(png));
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(image, 0, 0);
-  const data = ctx.getImageData(0, 0, image.width, image.height).data;
-  let ink = 0;
-  for (let i = 0; i < data.length; i += 4)
-    if ((data[i] as number) < 230 || (data[i + 1] as number) < 230 || (data[i + 2] as number) < 230) ink++;
-  return ink / (data.length / 4);
-}
+import { inkFraction } from '../helpers/ink.ts';
 
 describe('PDF report rasterised with pdftoppm', { timeout: 60_000 }, () => {
   it('has the expected pages, every chart embedded, and ink on every page', async () => {
