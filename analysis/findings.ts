@@ -8,7 +8,8 @@ const ms = (us: number) => `${(us / 1000).toFixed(us >= 10_000 ? 1 : 2)} ms`;
 const ratioText = (r: { estimate: number; low: number; high: number }) =>
   `x${formatRatio(r.estimate)}${Number.isFinite(r.low) ? ` [${formatRatio(r.low)}, ${formatRatio(r.high)}]` : ' (no CI: fewer than 2 trials)'}`;
 
-const VERSUS_TEXT: Record<AdaptiveVerdict, string> = {
+/** The adaptive cell against the best fixed interval, as the findings and the console say it. */
+export const VERSUS_TEXT: Record<AdaptiveVerdict, string> = {
   better: 'better than',
   tied: 'tied with',
   worse: 'worse than',

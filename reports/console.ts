@@ -1,4 +1,5 @@
-import type { AdaptiveVerdict, MetricCell, RunAnalysis } from '../analysis/analyze.ts';
+import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
+import { VERSUS_TEXT } from '../analysis/findings.ts';
 import { headlineMetrics } from '../analysis/metric-specs.ts';
 import { PROTECTION_METRIC } from '../harness/store/protection-metrics.ts';
 import { formatNumber, formatRatio, intervalLabel } from './format.ts';
@@ -8,13 +9,6 @@ import { textTable } from './table.ts';
 const PROTECTION_METRICS: Record<string, string> = {
   [PROTECTION_METRIC.effectiveRate]: 'checkpoints/s',
   [PROTECTION_METRIC.pauseP50]: 'pause p50',
-};
-
-const ADAPTIVE_TEXT: Record<AdaptiveVerdict, string> = {
-  better: 'better than the best',
-  tied: 'tied with the best',
-  worse: 'worse than the best',
-  untested: 'not compared (no CI)',
 };
 
 function overheadText(m: MetricCell): string {
@@ -83,7 +77,7 @@ export function formatConsoleReport(a: RunAnalysis): string {
     for (const b of best) {
       const ties = b.tiesMs.filter((t) => t !== b.bestMs);
       out.push(
-        `Best interval for ${b.workload} (${b.metric}): ${b.bestMs} ms${ties.length ? ` (tied: ${ties.map((t) => `${t} ms`).join(', ')})` : ''}${b.adaptive ? `; adaptive x${formatRatio(b.adaptive.ratio.estimate)}: ${ADAPTIVE_TEXT[b.adaptive.versusBest]}` : ''}`,
+        `Best interval for ${b.workload} (${b.metric}): ${b.bestMs} ms${ties.length ? ` (tied: ${ties.map((t) => `${t} ms`).join(', ')})` : ''}${b.adaptive ? `; adaptive x${formatRatio(b.adaptive.ratio.estimate)}: ${VERSUS_TEXT[b.adaptive.versusBest]} the best fixed interval` : ''}`,
       );
     }
   }
