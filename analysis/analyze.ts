@@ -118,16 +118,23 @@ function latencyCells(data: RunData, rows: readonly SampleRow[], bootstrap: Boot
   );
   const cells: LatencyCell[] = [];
   for (const [cellId, trials] of trialsByCell) {
-    const histograms: Histogram[] = trials.map((t) =>
-      decodeFromCompressedBase64(data.histograms.get(t.trialId) as string),
-    );
-    const percentiles = PERCENTILES.map((p) => {
-      const perTrial = histograms.map((h) => h.getValueAtPercentile(p));
-      const ci = bootstrapMean(perTrial, bootstrap);
+    // One decoded histogram at a time (each holds tens of kB of counts; a cell may have hundreds of
+    // trials): its percentiles are read, it is added to the merged one, and dropped.
+    const perTrial = PERCENTILES.map(() => [] as number[]);
+    let merged: Histogram | null = null;
+    for (const t of trials) {
+      const h = decodeFromCompressedBase64(data.histograms.get(t.trialId) as string);
+      PERCENTILES.forEach((p, i) => {
+        perTrial[i]?.push(h.getValueAtPercentile(p));
+      });
+      if (merged) merged.add(h);
+      else merged = h;
+    }
+    const percentiles = PERCENTILES.map((p, i) => {
+      const ci = bootstrapMean(perTrial[i] as number[], bootstrap);
       return { percentile: p, mean: ci.estimate, low: ci.low, high: ci.high };
     });
-    const merged = histograms[0] as Histogram;
-    for (const h of histograms.slice(1)) merged.add(h);
+    if (!merged) continue;
     const cdf: [number, number][] = [];
     for (const p of [0.1, 0.5, ...Array.from({ length: 99 }, (_, i) => i + 1), 99.5, 99.9, 99.99, 100]) {
       cdf.push([merged.getValueAtPercentile(p), p / 100]);

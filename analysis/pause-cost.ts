@@ -1,11 +1,11 @@
-import { compareIntervals } from '../harness/store/interval.ts';
+import { type CheckpointInterval, compareIntervals } from '../harness/store/interval.ts';
 import type { SampleRow } from '../harness/store/samples.ts';
-import type { RunData } from './run-data.ts';
+import type { CheckpointCost, RunData } from './run-data.ts';
 import { linearFit } from './stats.ts';
 import type { PauseCost, PauseCostCell } from './types.ts';
 
 /** Drawn per interval at most (every k-th); the fit uses every stored checkpoint. */
-export const DRAWN_PER_INTERVAL = 800;
+export const DRAWN_PER_INTERVAL = 400;
 
 /**
  * What a checkpoint costs against what it copies (Remus's paper plots the same): every stored
@@ -16,27 +16,32 @@ export const DRAWN_PER_INTERVAL = 800;
 export function pauseCost(data: RunData, rows: readonly SampleRow[]): PauseCost | null {
   if (data.checkpointCosts.size === 0) return null;
   const intervalOf = new Map(rows.map((r) => [r.trialId, r.intervalMs]));
-  const byInterval = new Map<string, PauseCostCell>();
-  const pages: number[] = [];
-  const pauses: number[] = [];
+  const trialsByInterval = new Map<string, { intervalMs: CheckpointInterval; costs: CheckpointCost[] }>();
   for (const [trialId, costs] of data.checkpointCosts) {
     const intervalMs = intervalOf.get(trialId);
     if (intervalMs === undefined || intervalMs === null) continue;
-    const key = String(intervalMs);
-    const cell = byInterval.get(key) ?? { intervalMs, points: [], checkpoints: 0 };
-    byInterval.set(key, cell);
-    for (const c of costs) {
-      cell.points.push([c.dirtyPages, c.pauseUs]);
-      pages.push(c.dirtyPages);
-      pauses.push(c.pauseUs);
-    }
-    cell.checkpoints += costs.length;
+    const group = trialsByInterval.get(String(intervalMs)) ?? { intervalMs, costs: [] };
+    group.costs.push(costs);
+    trialsByInterval.set(String(intervalMs), group);
   }
-  const cells = [...byInterval.values()].sort((a, b) => compareIntervals(a.intervalMs, b.intervalMs));
-  if (cells.length === 0) return null;
-  for (const cell of cells) {
-    const stride = Math.ceil(cell.points.length / DRAWN_PER_INTERVAL);
-    if (stride > 1) cell.points = cell.points.filter((_, i) => i % stride === 0);
-  }
+  const groups = [...trialsByInterval.values()].sort((a, b) => compareIntervals(a.intervalMs, b.intervalMs));
+  if (groups.length === 0) return null;
+  const total = groups.reduce((sum, g) => sum + g.costs.reduce((n, c) => n + c.pauseUs.length, 0), 0);
+  const pages = new Float64Array(total);
+  const pauses = new Float64Array(total);
+  let at = 0;
+  const cells: PauseCostCell[] = groups.map(({ intervalMs, costs }) => {
+    const checkpoints = costs.reduce((n, c) => n + c.pauseUs.length, 0);
+    const stride = Math.ceil(checkpoints / DRAWN_PER_INTERVAL);
+    const points: [number, number][] = [];
+    let index = 0;
+    for (const c of costs)
+      for (let i = 0; i < c.pauseUs.length; i++, index++, at++) {
+        pages[at] = c.dirtyPages[i] as number;
+        pauses[at] = c.pauseUs[i] as number;
+        if (index % stride === 0) points.push([pages[at] as number, pauses[at] as number]);
+      }
+    return { intervalMs, points, checkpoints };
+  });
   return { cells, fit: linearFit(pages, pauses) };
 }

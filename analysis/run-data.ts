@@ -17,14 +17,14 @@ export interface RunData {
    * What each checkpoint cost against what it copied, by trial id, from the protection's stored
    * report (artifacts/<trial>/checkpoints.json), where it records dirty pages per checkpoint.
    */
-  checkpointCosts: Map<string, CheckpointCost[]>;
+  checkpointCosts: Map<string, CheckpointCost>;
   warnings: string[];
 }
 
-/** One checkpoint: the guest-visible pause and the pages it copied. */
+/** A trial's checkpoints: the i-th one's guest-visible pause and the pages it copied (typed: a run may hold millions). */
 export interface CheckpointCost {
-  pauseUs: number;
-  dirtyPages: number;
+  pauseUs: Float64Array;
+  dirtyPages: Float64Array;
 }
 
 export const HISTOGRAM_ARTIFACT = 'rtt-histogram.hdr.b64';
@@ -36,15 +36,22 @@ export const COSTS_PER_TRIAL = 300;
  * The checkpoints after the first (the initial full copy, which Remus makes before protection
  * starts) that recorded dirty pages; every k-th when there are more than COSTS_PER_TRIAL.
  */
-export function checkpointCostsOf(report: unknown): CheckpointCost[] {
+export function checkpointCostsOf(report: unknown): CheckpointCost | null {
   const records = (report as { checkpoints?: unknown })?.checkpoints;
-  if (!Array.isArray(records)) return [];
-  const costs = records
-    .slice(1)
-    .map((r) => ({ pauseUs: Number(r?.pauseUs), dirtyPages: Number(r?.dirtyPages) }))
-    .filter((c) => Number.isFinite(c.pauseUs) && Number.isFinite(c.dirtyPages));
-  const stride = Math.ceil(costs.length / COSTS_PER_TRIAL);
-  return stride > 1 ? costs.filter((_, i) => i % stride === 0) : costs;
+  if (!Array.isArray(records) || records.length < 2) return null;
+  const stride = Math.ceil((records.length - 1) / COSTS_PER_TRIAL);
+  const pauseUs = new Float64Array(Math.ceil((records.length - 1) / stride));
+  const dirtyPages = new Float64Array(pauseUs.length);
+  let kept = 0;
+  for (let i = 1; i < records.length; i += stride) {
+    const pause = Number(records[i]?.pauseUs);
+    const pages = Number(records[i]?.dirtyPages);
+    if (!Number.isFinite(pause) || !Number.isFinite(pages)) continue;
+    pauseUs[kept] = pause;
+    dirtyPages[kept] = pages;
+    kept++;
+  }
+  return kept === 0 ? null : { pauseUs: pauseUs.subarray(0, kept), dirtyPages: dirtyPages.subarray(0, kept) };
 }
 
 /** Trial id from its artifact folder name (latency@25ms_2 -> latency@25ms#2). */
@@ -73,7 +80,7 @@ export function loadRun(dir: string): RunData {
     );
   }
   const histograms = new Map<string, string>();
-  const checkpointCosts = new Map<string, CheckpointCost[]>();
+  const checkpointCosts = new Map<string, CheckpointCost>();
   const artifacts = join(dir, 'artifacts');
   if (existsSync(artifacts)) {
     for (const folder of readdirSync(artifacts)) {
@@ -82,19 +89,19 @@ export function loadRun(dir: string): RunData {
       const file = join(artifacts, folder, HISTOGRAM_ARTIFACT);
       if (existsSync(file)) histograms.set(trialId, readFileSync(file, 'utf8').trim());
       const costs = readCheckpointCosts(join(artifacts, folder, CHECKPOINTS_ARTIFACT), warnings);
-      if (costs.length) checkpointCosts.set(trialId, costs);
+      if (costs) checkpointCosts.set(trialId, costs);
     }
   }
   return { dir, manifest, state, rows, histograms, checkpointCosts, warnings };
 }
 
-function readCheckpointCosts(file: string, warnings: string[]): CheckpointCost[] {
-  if (!existsSync(file)) return [];
+function readCheckpointCosts(file: string, warnings: string[]): CheckpointCost | null {
+  if (!existsSync(file)) return null;
   try {
     return checkpointCostsOf(JSON.parse(readFileSync(file, 'utf8')));
   } catch (error) {
     warnings.push(`${file} is not readable JSON (${(error as Error).message}): its checkpoints are left out`);
-    return [];
+    return null;
   }
 }
 

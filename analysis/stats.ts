@@ -147,11 +147,17 @@ export interface LinearFit {
 }
 
 /** Ordinary least squares of y on x; null for fewer than 2 points or when x does not vary. */
-export function linearFit(xs: readonly number[], ys: readonly number[]): LinearFit | null {
+export function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LinearFit | null {
   const n = Math.min(xs.length, ys.length);
   if (n < 2) return null;
-  const mx = mean(xs.slice(0, n));
-  const my = mean(ys.slice(0, n));
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += xs[i] as number;
+    my += ys[i] as number;
+  }
+  mx /= n;
+  my /= n;
   let sxx = 0;
   let sxy = 0;
   let syy = 0;
