@@ -173,9 +173,10 @@ export function metadataPairs(a: RunAnalysis): [string, string][] {
       ],
       [
         'tools',
+        // An empty value would leave the PDF's label with nothing to end its line.
         Object.entries(s.host.tools)
           .map(([k, v]) => `${k}: ${v}`)
-          .join('; '),
+          .join('; ') || 'none recorded',
       ],
     );
     for (const [job, mechanism] of Object.entries(s.testbed.mechanisms)) {
