@@ -326,7 +326,7 @@ export function analyzeRun(data: RunData, bootstrapOverride?: Partial<BootstrapO
     ),
     best,
     checkpoints,
-    pauseCost: pauseCost(data, data.rows),
+    pauseCost: pauseCost(data),
     findings: [],
     missing,
     warnings: runWarnings(data, metrics, missing),

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { CHECKPOINTS_ARTIFACT } from '../analysis/run-data.ts';
 import { DEFAULT_CONFIG } from '../harness/config/presets.ts';
 import type { Config } from '../harness/config/schema.ts';
 import { cellId, trialId } from '../harness/plan/plan.ts';
@@ -45,7 +46,7 @@ export function writeSyntheticRun(dir: string, options: SyntheticOptions): strin
       return { epoch: i + 1, dirtyPages, pauseUs: Math.round(150 + 0.8 * dirtyPages + noise(60)) };
     });
     mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, 'checkpoints.json'), JSON.stringify({ summary: {}, checkpoints }));
+    writeFileSync(join(folder, CHECKPOINTS_ARTIFACT), JSON.stringify({ summary: {}, checkpoints }));
   };
   const runId = options.runId ?? 'synthetic-run';
   const createdAt = options.createdAt ?? new Date(0).toISOString();

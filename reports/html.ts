@@ -58,7 +58,6 @@ for (const spec of charts) {
 window.__chartsReady = true;
 `;
 
-/** The regression section: verdict per metric against the run's history. */
 /** Every stored metric beyond the headline ones, collapsed: there for whoever needs it. */
 function otherMetricsHtml(a: RunAnalysis): string {
   const tables = metricTables(a, 'rest');
@@ -69,6 +68,7 @@ ${tables.map(tableHtml).join('\n')}
 </details>`;
 }
 
+/** The regression section: verdict per metric against the run's history, with the trend chart. */
 function comparisonHtml(a: RunAnalysis, trend: string): string {
   const c = a.comparison;
   if (!c) return '';

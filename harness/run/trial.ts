@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHECKPOINTS_ARTIFACT } from '../../analysis/run-data.ts';
 import type { Measurement, Workload, WorkloadModule } from '../../workloads/types.ts';
 import { errorMessage, InterruptedError, TestbedUnsafeError } from '../errors.ts';
 import type { CheckpointInterval } from '../store/interval.ts';
@@ -87,7 +88,7 @@ export async function runTrial(
     if (protection) {
       protectionStopped = true;
       report = await protection.stop();
-      writeFileSync(join(spec.artifactsDir, 'checkpoints.json'), `${JSON.stringify(report, null, 1)}\n`);
+      writeFileSync(join(spec.artifactsDir, CHECKPOINTS_ARTIFACT), `${JSON.stringify(report, null, 1)}\n`);
       measurements.push(...(workload.afterProtection?.(report, spec.artifactsDir) ?? []));
     }
     outcome = {
