@@ -6,12 +6,28 @@
  * Each repetition runs in a fresh process; medians and ranges over the repetitions are printed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from '../analysis/stats.ts';
 import { PROJECT_ROOT } from '../harness/version.ts';
 import { writeSyntheticRun } from './synthetic-run.ts';
+
+/**
+ * The node flags of `npm run report` (package.json), so that the bench measures what users run: a
+ * young generation of 4 MB per semi-space (V8's default is 16) keeps the garbage of reading
+ * thousands of trials (parsed rows, decoded histograms) from piling up before it is collected.
+ */
+function reportNodeFlags(): string[] {
+  const scripts = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts ?? {};
+  const words = String(scripts.report ?? '').split(/\s+/);
+  const end = words.indexOf('--import');
+  if (words[0] !== 'node' || end === -1)
+    throw new Error(
+      `package.json's report script "${scripts.report}" is not "node [flags] --import tsx ...".`,
+    );
+  return words.slice(1, end);
+}
 
 const REPETITIONS = Number(process.env.REPORT_BENCH_REPETITIONS ?? 3);
 const TRIALS_PER_CELL = 834;
@@ -36,12 +52,14 @@ export async function benchReport(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
+  const nodeFlags = reportNodeFlags();
+  console.log(`node flags (as npm run report): ${nodeFlags.join(' ') || 'none'}`);
   const results: { times: Record<string, number>; maxRssKb: number; rows: number }[] = [];
   for (let i = 0; i < REPETITIONS; i++) {
     const wall = performance.now();
     const line = execFileSync(
       process.execPath,
-      ['--import', 'tsx', join(PROJECT_ROOT, 'bench/report-worker.ts'), dir],
+      [...nodeFlags, '--import', 'tsx', join(PROJECT_ROOT, 'bench/report-worker.ts'), dir],
       {
         cwd: PROJECT_ROOT,
         encoding: 'utf8',

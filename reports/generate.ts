@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { analyzeRun } from '../analysis/analyze.ts';
+import { analyzeRun, type RunAnalysis } from '../analysis/analyze.ts';
 import { compareRuns } from '../analysis/compare.ts';
 import { historyRuns, loadRun } from '../analysis/run-data.ts';
 import { formatComparison } from './compare-console.ts';
@@ -19,15 +19,10 @@ export interface ReportFlags {
 }
 
 /**
- * Analyses a stored run and writes its reports (console, CSV, HTML, PDF) into the run directory (or
- * --out). Reads the run directory only; returns 1 when a report format could not be written.
+ * Loads and analyses a stored run (and its history). Its own function so that the rows are garbage
+ * once the analysis exists: the reports, the PDF's charts above all, reuse that memory.
  */
-export async function reportRun(
-  runDir: string,
-  flags: ReportFlags,
-  log: (line: string) => void,
-  skipRest?: AbortSignal,
-): Promise<number> {
+function analyzeStored(runDir: string, flags: ReportFlags, log: (line: string) => void): RunAnalysis {
   const data = loadRun(runDir);
   for (const warning of data.warnings) log(`Warning: ${warning}`);
   const analysis = analyzeRun(data, {
@@ -37,6 +32,20 @@ export async function reportRun(
   if (flags.history) {
     analysis.comparison = compareRuns(data, historyRuns(flags.history, runDir), 'history');
   }
+  return analysis;
+}
+
+/**
+ * Analyses a stored run and writes its reports (console, CSV, HTML, PDF) into the run directory (or
+ * --out). Reads the run directory only; returns 1 when a report format could not be written.
+ */
+export async function reportRun(
+  runDir: string,
+  flags: ReportFlags,
+  log: (line: string) => void,
+  skipRest?: AbortSignal,
+): Promise<number> {
+  const analysis = analyzeStored(runDir, flags, log);
   log(formatConsoleReport(analysis));
   if (analysis.comparison) log(`\n${formatComparison(analysis.comparison)}`);
   const outDir = resolve(flags.out ?? runDir);

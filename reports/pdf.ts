@@ -23,6 +23,21 @@ const MARGIN = 40;
 /** The same plugin code the HTML page inlines, evaluated here for node-canvas. */
 const chartPlugins = new Function(`return ${CHART_PLUGINS_SOURCE}`)() as object[];
 
+/**
+ * chartjs-node-canvas draws each chart on a new canvas whose pixel surface (5.8 MB at twice the CSS
+ * size) is freed only when the garbage collector gets to the canvas: a report's dozen charts would
+ * hold them all at once. Resizing the canvas to nothing when Chart.js lets go of it frees its
+ * surface right away, once the PNG is taken.
+ */
+const releaseSurface = {
+  id: 'releaseSurface',
+  beforeDestroy(chart: { canvas: { width: number; height: number } | null }) {
+    if (!chart.canvas) return;
+    chart.canvas.width = 0;
+    chart.canvas.height = 0;
+  },
+};
+
 /** Renders one chart to PNG at twice its CSS size, so it stays sharp when printed. */
 function renderChart(canvas: ChartJSNodeCanvas, spec: ChartSpec): Buffer {
   const config = spec.config as { options?: Record<string, unknown> };
@@ -30,7 +45,7 @@ function renderChart(canvas: ChartJSNodeCanvas, spec: ChartSpec): Buffer {
     {
       ...(spec.config as object),
       options: { ...config.options, devicePixelRatio: 2 },
-      plugins: chartPlugins,
+      plugins: [...chartPlugins, releaseSurface],
     } as never,
     'image/png',
   );
@@ -60,13 +75,52 @@ function table(doc: Doc, t: Table): void {
   if (t.note) doc.moveDown(0.3).fontSize(7.5).fillColor('#555').text(t.note).fillColor('#111').fontSize(9.5);
 }
 
-function chart(doc: Doc, canvas: ChartJSNodeCanvas, spec: ChartSpec | undefined): void {
+/** The parts of pdfkit's images that say when one has been written (not in its typings). */
+interface EmbeddedImage {
+  finalize?: () => unknown;
+}
+interface ImageOpener {
+  openImage(src: Buffer): EmbeddedImage;
+}
+
+/**
+ * Places a PNG and resolves once pdfkit has written it. pdfkit splits a PNG's alpha channel after
+ * an asynchronous inflate: without waiting, every chart's decoded pixels (5.8 MB each) would be
+ * held at once until the document ends.
+ */
+function embedPng(doc: Doc, png: Buffer, x: number, y: number, width: number): Promise<void> {
+  const image = (doc as unknown as ImageOpener).openImage(png);
+  const finalize = image.finalize;
+  const written =
+    typeof finalize === 'function'
+      ? new Promise<void>((resolve) => {
+          image.finalize = () => {
+            const result = finalize.call(image);
+            resolve();
+            return result;
+          };
+        })
+      : Promise.resolve();
+  doc.image(image as never, x, y, { width });
+  return written;
+}
+
+/** Draws the report's charts one after another; the last one placed may still be being written. */
+interface ChartPainter {
+  canvas: ChartJSNodeCanvas;
+  /** The last placed chart's embedding: the next chart is rendered meanwhile, then waits for it. */
+  written: Promise<void>;
+}
+
+async function chart(doc: Doc, painter: ChartPainter, spec: ChartSpec | undefined): Promise<void> {
   if (!spec) return;
   const width = doc.page.width - 2 * MARGIN;
   const height = (width * CHART_HEIGHT) / CHART_WIDTH;
+  const png = renderChart(painter.canvas, spec);
+  await painter.written;
   if (doc.y + height + 50 > doc.page.height - MARGIN) doc.addPage();
   doc.font('Helvetica-Bold').fontSize(10.5).text(spec.title).font('Helvetica').moveDown(0.2);
-  doc.image(renderChart(canvas, spec), MARGIN, doc.y, { width });
+  painter.written = embedPng(doc, png, MARGIN, doc.y, width);
   doc.y += height + 4;
   doc
     .fontSize(7.5)
@@ -78,12 +132,12 @@ function chart(doc: Doc, canvas: ChartJSNodeCanvas, spec: ChartSpec | undefined)
 }
 
 /** Against history: the verdict, the trend, and the rows with history. */
-function comparisonSection(
+async function comparisonSection(
   doc: Doc,
-  canvas: ChartJSNodeCanvas,
+  painter: ChartPainter,
   c: Comparison,
   trend: ChartSpec | undefined,
-): void {
+): Promise<void> {
   heading(doc, 'Regressions against history');
   const { rows } = rowsWithHistory(c);
   if (rows.length === 0) {
@@ -95,17 +149,16 @@ function comparisonSection(
     .fillColor(c.regressions > 0 ? '#8a1c1c' : '#111')
     .text(c.regressions > 0 ? `${c.regressions} regression(s) found.` : 'No regression found.')
     .fillColor('#111');
-  chart(doc, canvas, trend);
+  await chart(doc, painter, trend);
   table(doc, comparisonTable(c, rows));
 }
 
 /** The report as a PDF: the HTML page's content, charts rendered with chartjs-node-canvas. */
 export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
-  const canvas = new ChartJSNodeCanvas({
-    width: CHART_WIDTH,
-    height: CHART_HEIGHT,
-    backgroundColour: 'white',
-  });
+  const painter: ChartPainter = {
+    canvas: new ChartJSNodeCanvas({ width: CHART_WIDTH, height: CHART_HEIGHT, backgroundColour: 'white' }),
+    written: Promise.resolve(),
+  };
   const charts = buildCharts(a);
   const byId = (id: string) => charts.find((c) => c.id === id);
   const doc = new PDFDocument({
@@ -126,7 +179,7 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
     .fillColor('#111');
 
   heading(doc, 'Findings');
-  chart(doc, canvas, byId('study'));
+  await chart(doc, painter, byId('study'));
   for (const f of a.findings) {
     doc.font('Helvetica-Bold').fontSize(10).text(f.title);
     doc
@@ -143,7 +196,7 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
   }
 
   heading(doc, 'Overhead per workload');
-  for (const spec of charts.filter((c) => c.id.startsWith('overhead-'))) chart(doc, canvas, spec);
+  for (const spec of charts.filter((c) => c.id.startsWith('overhead-'))) await chart(doc, painter, spec);
   for (const t of metricTables(a)) table(doc, t);
   const others = metricTables(a, 'rest').reduce((sum, t) => sum + t.rows.length, 0);
   if (others > 0)
@@ -154,19 +207,19 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
       .fillColor('#111');
 
   heading(doc, 'Latency');
-  chart(doc, canvas, byId('latency-model'));
-  chart(doc, canvas, byId('latency-percentiles'));
-  chart(doc, canvas, byId('latency-cdf'));
+  await chart(doc, painter, byId('latency-model'));
+  await chart(doc, painter, byId('latency-percentiles'));
+  await chart(doc, painter, byId('latency-cdf'));
   if (a.latency.length) table(doc, latencyTable(a));
   else doc.text('No latency cells in this run.');
 
   heading(doc, 'Checkpoints');
-  chart(doc, canvas, byId('checkpoint-rate'));
-  chart(doc, canvas, byId('pause-cost'));
-  chart(doc, canvas, byId('checkpoint-pause'));
+  await chart(doc, painter, byId('checkpoint-rate'));
+  await chart(doc, painter, byId('pause-cost'));
+  await chart(doc, painter, byId('checkpoint-pause'));
   table(doc, checkpointTable(a));
 
-  if (a.comparison) comparisonSection(doc, canvas, a.comparison, byId('trend'));
+  if (a.comparison) await comparisonSection(doc, painter, a.comparison, byId('trend'));
 
   heading(doc, 'Warnings');
   if (a.warnings.length === 0) doc.text('None.');
@@ -176,6 +229,7 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
   for (const [k, v] of metadataPairs(a)) {
     doc.fontSize(8.5).font('Helvetica-Bold').text(`${k}: `, { continued: true }).font('Helvetica').text(v);
   }
+  await painter.written;
   doc.end();
   await once(out, 'finish');
 }

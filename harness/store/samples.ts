@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { appendDurable, writeFileAtomic } from './durable.ts';
 import type { CheckpointInterval } from './interval.ts';
 
@@ -63,36 +63,105 @@ export interface ReadSamplesResult {
   validBytes: number;
 }
 
+/** Bytes read at a time: the file is never held whole (a long run's is tens of MB). */
+const READ_CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
 /**
  * Reads samples.jsonl. A last line without its newline (power loss in the middle of a write) is
  * dropped with a warning; a corrupt line in the middle is skipped with a warning. Never throws on
- * content.
+ * content. The file is read a chunk at a time and rows of one run share their repeated strings and
+ * mechanism records, so a run of many thousand trials costs little more memory than its rows' numbers.
  */
 export function readSamples(path: string): ReadSamplesResult {
   if (!existsSync(path)) return { rows: [], warnings: [], validBytes: 0 };
-  const text = readFileSync(path, 'utf8');
   const rows: SampleRow[] = [];
   const warnings: string[] = [];
-  const lines = text.split('\n');
-  // The element after the last newline is '' for a complete file, or the truncated line.
-  const complete = lines.slice(0, -1);
-  const trailing = text.endsWith('\n') ? '' : (lines.at(-1) ?? '');
+  const compact = rowCompactor();
+  const fd = openSync(path, 'r');
   let validBytes = 0;
-  complete.forEach((line, index) => {
-    validBytes += Buffer.byteLength(line) + 1;
-    if (line.trim() === '') return;
-    try {
-      rows.push(JSON.parse(line) as SampleRow);
-    } catch {
-      warnings.push(`${path}: line ${index + 1} is not valid JSON; skipped it.`);
+  let lineNumber = 0;
+  // Bytes of a line that began in an earlier chunk, not yet ended by a newline.
+  let pending: Buffer = Buffer.alloc(0);
+  try {
+    const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      let buffer = chunk.subarray(0, read);
+      if (pending.length) buffer = Buffer.concat([pending, buffer]);
+      let start = 0;
+      for (let end = buffer.indexOf(NEWLINE, start); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
+        lineNumber++;
+        validBytes += end - start + 1;
+        const line = buffer.toString('utf8', start, end);
+        start = end + 1;
+        if (line.trim() === '') continue;
+        try {
+          rows.push(compact(JSON.parse(line) as SampleRow));
+        } catch {
+          warnings.push(`${path}: line ${lineNumber} is not valid JSON; skipped it.`);
+        }
+      }
+      // Copied: the chunk is reused by the next read.
+      pending = Buffer.from(buffer.subarray(start));
     }
-  });
-  if (trailing !== '') {
+  } finally {
+    closeSync(fd);
+  }
+  if (pending.length > 0) {
     warnings.push(
-      `${path}: the last line is truncated (${Buffer.byteLength(trailing)} bytes without a newline, likely a crash or power loss during a write); dropped it. Its trial is not marked done and will run again.`,
+      `${path}: the last line is truncated (${pending.length} bytes without a newline, likely a crash or power loss during a write); dropped it. Its trial is not marked done and will run again.`,
     );
   }
   return { rows, warnings, validBytes };
+}
+
+/** The string fields whose values repeat across a run's rows (run, cell, workload, metric...). */
+const SHARED_STRING_FIELDS = [
+  'runId',
+  'cellId',
+  'trialId',
+  'testbed',
+  'workload',
+  'metric',
+  'unit',
+  'better',
+  'source',
+  'startedAt',
+  'endedAt',
+  'hostDigest',
+  'harnessVersion',
+] as const;
+
+/**
+ * Makes rows share equal strings and equal mechanism records (JSON.parse gives every row its own
+ * copies). Rows are read-only to analysis, so sharing is safe.
+ */
+function rowCompactor(): (row: SampleRow) => SampleRow {
+  const strings = new Map<string, string>();
+  const mechanisms = new Map<string, Record<string, string>>();
+  const shared = (value: string) => {
+    const known = strings.get(value);
+    if (known !== undefined) return known;
+    strings.set(value, value);
+    return value;
+  };
+  return (row) => {
+    if (row === null || typeof row !== 'object') return row;
+    const fields = row as unknown as Record<string, unknown>;
+    for (const field of SHARED_STRING_FIELDS) {
+      const value = fields[field];
+      if (typeof value === 'string') fields[field] = shared(value);
+    }
+    if (row.mechanisms && typeof row.mechanisms === 'object') {
+      const key = JSON.stringify(row.mechanisms);
+      const known = mechanisms.get(key);
+      if (known) row.mechanisms = known;
+      else mechanisms.set(key, row.mechanisms);
+    }
+    return row;
+  };
 }
 
 /** Appends the rows of one trial in one write, fsynced before returning. */

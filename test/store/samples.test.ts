@@ -48,6 +48,29 @@ describe('samples.jsonl', () => {
     expect(read.validBytes).toBe(readFileSync(file, 'utf8').indexOf('\n') + 1);
   });
 
+  it('reads a file of many chunks: lines across chunk ends, multi-byte text, a corrupt line, shared strings', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rb-samples-')), 'samples.jsonl');
+    // ~3 MiB of rows, each with a non-ASCII unit so that some chunk end falls inside a character.
+    const rows = Array.from({ length: 9000 }, (_, i) => ({
+      ...row(`cpu@25ms#${i + 1}`, i),
+      unit: 'µs ⏱',
+      mechanisms: { freezer: 'cgroup-v2', note: 'x'.repeat(200) },
+    }));
+    appendSamples(file, rows.slice(0, 4000));
+    appendFileSync(file, '{"not json\n');
+    appendSamples(file, rows.slice(4000));
+    const bytes = readFileSync(file);
+    expect(bytes.length).toBeGreaterThan(3 * 1024 * 1024);
+    const read = readSamples(file);
+    expect(read.rows.map((r) => r.value)).toEqual(rows.map((r) => r.value));
+    expect(read.rows.every((r) => r.unit === 'µs ⏱')).toBe(true);
+    expect(read.warnings).toEqual([`${file}: line 4001 is not valid JSON; skipped it.`]);
+    expect(read.validBytes).toBe(bytes.length);
+    // Equal mechanism records are one object, equal strings one string.
+    expect(read.rows[0]?.mechanisms).toBe(read.rows[8999]?.mechanisms);
+    expect(read.rows[0]?.mechanisms).toEqual(rows[0]?.mechanisms);
+  });
+
   it('keeps only finished trials when rewritten on resume', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'rb-samples-')), 'samples.jsonl');
     appendSamples(file, [row('a#1', 1), row('b#1', 2), row('a#2', 3)]);
