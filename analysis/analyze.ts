@@ -9,9 +9,11 @@ import {
   bootstrapRatioOfMeans,
 } from './bootstrap.ts';
 import { findings } from './findings.ts';
+import { formatNumber } from './format-number.ts';
 import { latencyModel } from './latency-model.ts';
 import { primaryMetric, runMetricSpecs } from './metric-specs.ts';
 import { flagOutliers } from './outliers.ts';
+import { pairBreakdown } from './pairs.ts';
 import { pauseCost } from './pause-cost.ts';
 import type { RunData } from './run-data.ts';
 import { cv, mean, median, studentTQuantile, tInterval } from './stats.ts';
@@ -24,6 +26,7 @@ import type {
   MetricCell,
   MetricOverhead,
   MissingCell,
+  PairCell,
   RunAnalysis,
 } from './types.ts';
 
@@ -257,6 +260,7 @@ function runWarnings(
   data: RunData,
   metrics: readonly MetricCell[],
   missing: readonly MissingCell[],
+  pairs: readonly PairCell[],
 ): string[] {
   const warnings = [...data.warnings];
   const sessions = data.manifest.sessions ?? [];
@@ -268,9 +272,25 @@ function runWarnings(
       );
     }
   }
-  if (new Set(sessions.map((s) => s.hostDigest)).size > 1) {
+  const shards = data.manifest.shards ?? [];
+  const pairCount = new Set(shards.map((s) => s.placement.id)).size;
+  if (pairCount > 1) {
     warnings.push(
-      'The run was resumed on a different host (host digest changed): trials from different machines are mixed.',
+      `The run merges ${shards.length} shards run on ${pairCount} host pairs: trials from different machines are mixed in every cell (see "By host pair").`,
+    );
+    for (const cell of pairs.filter((c) => c.differ)) {
+      const { a, b, p } = cell.strongest as NonNullable<PairCell['strongest']>;
+      const meanOf = (label: string) =>
+        formatNumber(cell.pairs.find((x) => x.label === label)?.mean ?? Number.NaN);
+      warnings.push(
+        `Cell ${cell.cellId} ${cell.metric}: the host pairs differ (Welch, Bonferroni-adjusted p = ${formatNumber(p)}): ${a} ${meanOf(a)} vs ${b} ${meanOf(b)} ${cell.unit}. Its mean and overhead mix machines that measure differently.`,
+      );
+    }
+  } else if (new Set(sessions.map((s) => s.hostDigest)).size > 1) {
+    warnings.push(
+      shards.length > 1
+        ? 'The shards ran on different harness hosts (host digest differs): trials from different machines are mixed.'
+        : 'The run was resumed on a different host (host digest changed): trials from different machines are mixed.',
     );
   }
   for (const m of missing) {
@@ -303,6 +323,7 @@ export function analyzeRun(data: RunData, bootstrapOverride?: Partial<BootstrapO
   const best = bestIntervals(metrics, metricSpecs);
   const checkpoints = checkpointCells(metrics);
   const missing = missingCells(data);
+  const pairs = pairBreakdown(data, bootstrap.level);
   const sessions = data.manifest.sessions ?? [];
   const session = sessions.at(-1) ?? null;
   const trials = Object.values(data.state?.cells ?? {}).flatMap((c) => Object.values(c.trials));
@@ -329,7 +350,9 @@ export function analyzeRun(data: RunData, bootstrapOverride?: Partial<BootstrapO
     pauseCost: pauseCost(data),
     findings: [],
     missing,
-    warnings: runWarnings(data, metrics, missing),
+    warnings: runWarnings(data, metrics, missing, pairs),
+    pairs,
+    shards: data.manifest.shards ?? [],
     trialsDone: trials.filter((t) => t.status === 'done').length,
     trialsPlanned: trials.filter((t) => t.status !== 'skipped').length,
   };

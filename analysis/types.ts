@@ -3,7 +3,7 @@ import type { CheckpointInterval } from '../harness/store/interval.ts';
  * What an analysis of one run holds: the shapes that analysis builds, findings read and reports
  * draw. Types only, so that the modules that fill them need not import each other.
  */
-import type { RunSession } from '../harness/store/manifest.ts';
+import type { RunSession, ShardRecord } from '../harness/store/manifest.ts';
 import type { MetricSpec, SampleRow } from '../harness/store/samples.ts';
 import type { BootstrapInterval, BootstrapOptions } from './bootstrap.ts';
 import type { Comparison } from './compare.ts';
@@ -135,6 +135,21 @@ export interface MissingCell {
   plannedTrials: number;
 }
 
+/** A cell's primary metric per host pair, in a run merged from shards run on several pairs. */
+export interface PairCell {
+  cellId: string;
+  workload: string;
+  intervalMs: CheckpointInterval | null;
+  metric: string;
+  unit: string;
+  /** Per pair (the line naming its hosts): trials, mean and its t-interval. */
+  pairs: { label: string; n: number; mean: number; low: number; high: number }[];
+  /** The two pairs that differ most: Welch's t, Bonferroni-adjusted over the cell's comparisons. */
+  strongest?: { a: string; b: string; p: number };
+  /** The pairs differ significantly (adjusted p below 0.05): the cell's numbers mix machines. */
+  differ: boolean;
+}
+
 export interface RunAnalysis {
   /** Regression verdicts against earlier runs, when a history was given. */
   comparison?: Comparison;
@@ -159,6 +174,10 @@ export interface RunAnalysis {
   findings: Finding[];
   missing: MissingCell[];
   warnings: string[];
+  /** Cells broken down by host pair; empty unless the run merges shards from two or more pairs. */
+  pairs: PairCell[];
+  /** The shards a merged run was joined from (where each ran, what it finished); empty otherwise. */
+  shards: ShardRecord[];
   trialsDone: number;
   trialsPlanned: number;
 }

@@ -5,7 +5,7 @@ import { type CompareFlags, compareCommand } from './commands/compare.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import type { ExperimentFlags } from './commands/experiment-options.ts';
 import { labCommand } from './commands/lab.ts';
-import { mergeCommand } from './commands/merge.ts';
+import { type MergeFlags, mergeCommand } from './commands/merge.ts';
 import { type ReportCommandFlags, reportCommand } from './commands/report.ts';
 import { type XenFlags, xenNetbufCommand } from './commands/xen.ts';
 import { FREEZER_CHOICES, TESTBED_NAMES, TRACKING_CHOICES, WORKLOAD_NAMES } from './config/schema.ts';
@@ -107,7 +107,11 @@ program
   .description('Join the run directories of the shards of one plan (--shard i/n) into one run directory.')
   .argument('<shard-runs...>', "the shards' run directories")
   .option('--out <dir>', 'where to write the merged run (default: a new run id beside the first shard)')
-  .action(async (runs: string[], flags: { out?: string }) => {
+  .option(
+    '--wait <seconds>',
+    'wait this long for shards that are still running (default: refuse them at once)',
+  )
+  .action(async (runs: string[], flags: MergeFlags) => {
     process.exitCode = await mergeCommand(runs, flags, log);
   });
 

@@ -11,6 +11,7 @@ import {
   latencyTable,
   metadataPairs,
   metricTables,
+  pairTable,
   type Table,
 } from './tables.ts';
 import type { Reporter } from './types.ts';
@@ -139,6 +140,7 @@ ${chartHtml('checkpoint-rate')}
 ${chartHtml('pause-cost')}
 ${chartHtml('checkpoint-pause')}
 ${tableHtml(checkpointTable(a))}
+${a.pairs.length ? `<h2>By host pair</h2>\n${tableHtml(pairTable(a))}` : ''}
 ${comparisonHtml(a, chartHtml('trend'))}
 <h2>Warnings</h2>
 ${warnings}

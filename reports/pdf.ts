@@ -12,6 +12,7 @@ import {
   latencyTable,
   metadataPairs,
   metricTables,
+  pairTable,
   type Table,
 } from './tables.ts';
 import type { Reporter } from './types.ts';
@@ -218,6 +219,11 @@ export async function writePdf(a: RunAnalysis, path: string): Promise<void> {
   await chart(doc, painter, byId('pause-cost'));
   await chart(doc, painter, byId('checkpoint-pause'));
   table(doc, checkpointTable(a));
+
+  if (a.pairs.length) {
+    heading(doc, 'By host pair');
+    table(doc, pairTable(a));
+  }
 
   if (a.comparison) await comparisonSection(doc, painter, a.comparison, byId('trend'));
 

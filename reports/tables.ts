@@ -185,7 +185,36 @@ export function metadataPairs(a: RunAnalysis): [string, string][] {
     }
     for (const caveat of s.testbed.caveats) pairs.push(['caveat', caveat]);
   }
+  for (const shard of a.shards) {
+    pairs.push([
+      `shard ${shard.index}/${shard.count}`,
+      `${shard.trials.length} trial(s) on ${shard.placement.label}, harness on ${shard.harnessHosts.join(', ') || 'unknown'} (run ${shard.runId})`,
+    ]);
+  }
   return pairs;
+}
+
+/** A merged run's cells per host pair: each pair's mean of the primary metric and whether they differ. */
+export function pairTable(a: RunAnalysis): Table {
+  return {
+    title: 'By host pair: primary metric per pair, mean [95 % t-interval]',
+    header: ['cell', 'metric', 'host pair', 'trials', 'mean [95 % CI]', 'pairs differ'],
+    rows: a.pairs.flatMap((cell) =>
+      cell.pairs.map((pair, i) => [
+        i === 0 ? `${cell.workload} ${intervalLabel(cell.intervalMs)}` : '',
+        i === 0 ? `${cell.metric} (${cell.unit})` : '',
+        pair.label,
+        String(pair.n),
+        `${formatNumber(pair.mean)}${Number.isFinite(pair.low) ? ` [${formatNumber(pair.low)}, ${formatNumber(pair.high)}]` : ''}`,
+        i > 0
+          ? ''
+          : cell.strongest
+            ? `${cell.differ ? 'YES' : 'no'} (p = ${formatNumber(cell.strongest.p)})`
+            : 'untested',
+      ]),
+    ),
+    note: "Welch's t between every two pairs, Bonferroni-adjusted over the cell's comparisons; YES below 0.05. A cell whose pairs differ mixes machines that measure differently: read its overhead with care.",
+  };
 }
 
 /** The comparison against earlier runs, one row per metric with history. */

@@ -30,6 +30,23 @@ export function parseDecimal(text: string): number | null {
   return DECIMAL.test(trimmed) ? Number(trimmed) : null;
 }
 
+/** A whole number in [min, max] from a flag, or every problem at once. */
+export function wholeNumber(
+  text: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+  problems: string[],
+) {
+  if (text === undefined) return undefined;
+  const value = parseDecimal(text);
+  if (value === null || !Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${flag}: got ${JSON.stringify(text)}; expected a whole number from ${min} to ${max}`);
+    return undefined;
+  }
+  return value;
+}
+
 /** A number where the text is a plain decimal; else the text itself, so the schema reports the bad value. */
 export function numberOrText(text: string): number | string {
   return parseDecimal(text) ?? text;

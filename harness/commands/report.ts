@@ -2,23 +2,12 @@ import { type ReportFlags, reportRun } from '../../reports/generate.ts';
 import { DEFAULT_CONFIG } from '../config/presets.ts';
 import { UserError } from '../errors.ts';
 import { findRunDir } from '../store/run-dir.ts';
-import { parseDecimal } from './experiment-options.ts';
+import { wholeNumber } from './experiment-options.ts';
 
 /** The `report` flags as commander hands them over. */
 export interface ReportCommandFlags extends Omit<ReportFlags, 'seed' | 'resamples'> {
   seed?: string;
   resamples?: string;
-}
-
-/** A whole number in [min, max] from a flag, or every problem at once. */
-function wholeNumber(text: string | undefined, flag: string, min: number, max: number, problems: string[]) {
-  if (text === undefined) return undefined;
-  const value = parseDecimal(text);
-  if (value === null || !Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${flag}: got ${JSON.stringify(text)}; expected a whole number from ${min} to ${max}`);
-    return undefined;
-  }
-  return value;
 }
 
 export async function reportCommand(

@@ -35,10 +35,30 @@ export interface Manifest {
   shard?: { index: number; count: number; fullOrder: string[] };
   sessions: RunSession[];
   /**
+   * Set on a run merged from shards: each shard, where it ran and the trials it finished there
+   * (shards of one plan may run on different host pairs).
+   */
+  shards?: ShardRecord[];
+  /**
    * The metric specs of each workload of the run (unit, direction, the primary one), as the
    * workload declared them for this run's config. Absent in runs written before they were recorded.
    */
   metrics?: Record<string, MetricSpec[]>;
+}
+
+/** One shard of a merged run: which of the n, where it ran, what it finished. */
+export interface ShardRecord {
+  index: number;
+  count: number;
+  /** The shard's own run id and directory when merged. */
+  runId: string;
+  dir: string;
+  /** Where it ran: a digest of its testbed's placement fields and one line naming them. */
+  placement: { id: string; label: string };
+  /** The harness hosts of its sessions (a shard resumed elsewhere has several). */
+  harnessHosts: string[];
+  /** The trials it finished, in its execution order. */
+  trials: string[];
 }
 
 /** The part of the config that defines the experiment (where results go and how much disk to keep free do not). */

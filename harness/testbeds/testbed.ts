@@ -48,6 +48,14 @@ export interface TestbedDefinition<
   readonly onlyWithItsKind?: string;
   /** Set when it cannot run the `adaptive` interval: why (its adaptive cells are planned as not runnable). */
   readonly fixedIntervalsOnly?: string;
+  /**
+   * Where it runs, not what it measures: dot paths of fields of its section (hosts, addresses,
+   * keys, known_hosts, log folders, how long to wait for them). Shards of one plan run on
+   * different hosts differ only in these, and merge; every other field defines the plan.
+   */
+  readonly placement?: readonly string[];
+  /** One line naming where a config of it runs (e.g. the two dom0s), for the merged manifest and the report. */
+  placementLabel?(config: z.output<S>): string;
   create(config: z.output<S>, context: TestbedContext): Testbed;
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -174,7 +174,17 @@ describe('damaged or partial run directories', { timeout: 120_000 }, () => {
     const merge = await runCli(['merge', runDirOf(results)]);
     expect(merge.code).toBe(2);
     expect(merge.output).toMatch(/Another run \(pid \d+, started .*\) is using the results directory/);
+    // With --wait it merges once the shard has ended: incomplete (exit 1), shard 2 named as missing.
+    const waiting = startCli(['merge', runDirOf(results), '--wait', '120', '--out', join(results, 'merged')]);
+    await waiting.waitFor(/Waiting up to 120 s for the run in /, 30_000);
     expect((await shard.done).code).toBe(0);
+    const waited = await waiting.done;
+    expect(waited.code, waited.output).toBe(1);
+    expect(waited.output).toMatch(/shard\(s\) 2 of 2 missing; their trials show as not run/);
+    expect(existsSync(join(results, 'merged', 'manifest.json'))).toBe(true);
+    const bad = await runCli(['merge', runDirOf(results), '--wait', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.output).toMatch(/--wait: got "soon"; expected a whole number from 0 to 604800/);
   });
 });
 

@@ -6,9 +6,8 @@ import { flagsLayer } from '../../harness/commands/experiment-options.ts';
 import { labelLayer, matrixLayer, readJsonLayer, resolveConfig } from '../../harness/config/load.ts';
 import { ALL_BUILT as availability, planExperiment } from '../../harness/plan/plan.ts';
 import type { Manifest } from '../../harness/store/manifest.ts';
-import { readSamples } from '../../harness/store/samples.ts';
-import type { RunState } from '../../harness/store/state.ts';
 import { runCli } from '../helpers/cli.ts';
+import { expectMergedEqualsPlan } from '../helpers/merged-run.ts';
 
 const FAST = ['--matrix', 'quick', '--trials', '3', '--duration', '1', '--warmup', '0'];
 
@@ -57,15 +56,7 @@ describe('--shard i/n and merge', { timeout: 240_000 }, () => {
       ]),
       availability,
     );
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
-    expect(manifest.order).toEqual(unsharded.order.map((t) => t.id));
-    const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')) as RunState;
-    expect(Object.keys(state.cells).sort()).toEqual(unsharded.cells.map((c) => c.id).sort());
-    for (const cell of Object.values(state.cells)) {
-      expect(cell.status).toBe('done');
-      expect(Object.keys(cell.trials)).toHaveLength(3);
-    }
-    expect(new Set(readSamples(join(out, 'samples.jsonl')).rows.map((r) => r.trialId)).size).toBe(18);
+    expectMergedEqualsPlan(out, unsharded, 3);
 
     // Shards of another plan are refused.
     const foreign = join(results, 'foreign');
@@ -73,10 +64,27 @@ describe('--shard i/n and merge', { timeout: 240_000 }, () => {
     const foreignManifest = JSON.parse(readFileSync(join(foreign, 'manifest.json'), 'utf8')) as Manifest;
     writeFileSync(
       join(foreign, 'manifest.json'),
-      JSON.stringify({ ...foreignManifest, configHash: 'different' }),
+      JSON.stringify({
+        ...foreignManifest,
+        config: { ...foreignManifest.config, matrix: { ...foreignManifest.config.matrix, durationS: 2 } },
+      }),
     );
     const refused = await runCli(['merge', shardDirs[0] as string, foreign, '--out', join(results, 'never')]);
     expect(refused.code).toBe(2);
-    expect(refused.output).toMatch(/Refusing to merge:\n\s+- .*foreign has another configuration/);
+    expect(refused.output).toMatch(
+      /Refusing to merge:\n\s+- .*foreign is of another plan than .*: matrix\.durationS differ/,
+    );
+
+    // Of the same plan, but measured with another mechanism (another host's freezer): refused too.
+    const elsewhere = join(results, 'elsewhere');
+    cpSync(shardDirs[1] as string, elsewhere, { recursive: true });
+    const moved = structuredClone(foreignManifest);
+    for (const session of moved.sessions) session.testbed.mechanisms.freezer = 'a-freezer-of-another-host';
+    writeFileSync(join(elsewhere, 'manifest.json'), JSON.stringify(moved));
+    const mixed = await runCli(['merge', shardDirs[0] as string, elsewhere, '--out', join(results, 'never')]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.output).toMatch(
+      /elsewhere measured with another freezer \("a-freezer-of-another-host"\) than .*: its numbers are not of the same experiment/,
+    );
   });
 });

@@ -2,31 +2,10 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendSamples, readSamples, rewriteSamples, type SampleRow } from '../../harness/store/samples.ts';
+import { appendSamples, readSamples, rewriteSamples } from '../../harness/store/samples.ts';
+import { sampleRow } from '../helpers/sample-row.ts';
 
-const row = (trialId: string, value: number): SampleRow => ({
-  schema: 1,
-  runId: 'r',
-  cellId: trialId.split('#')[0] as string,
-  trialId,
-  trial: Number(trialId.split('#')[1]),
-  testbed: 'emulated',
-  workload: 'cpu',
-  intervalMs: null,
-  metric: 'events_per_s',
-  value,
-  unit: 'events/s',
-  better: 'higher',
-  source: 'workload',
-  startedAt: '',
-  endedAt: '',
-  durationS: 1,
-  warmupS: 0,
-  seed: 1,
-  mechanisms: {},
-  hostDigest: 'h',
-  harnessVersion: '0',
-});
+const row = (trialId: string, value: number) => sampleRow(trialId, value);
 
 describe('samples.jsonl', () => {
   it('round-trips appended rows', () => {

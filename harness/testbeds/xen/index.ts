@@ -37,6 +37,7 @@ export class XenTestbed implements Testbed {
       mechanisms: {
         replication: 'xl remus',
         xen: facts.primaryXen,
+        guest: `${facts.guestType}, ${facts.guestMemMiB} MiB`,
         remusFlags: flags,
         networkBuffering: facts.networkBuffering
           ? 'sch_plug via libnl (IFB + plug qdisc on the guest vif; output held until the checkpoint commits)'
@@ -117,5 +118,19 @@ export const xenTestbed = defineTestbed({
   configSchema: xenSchema,
   whenMissing:
     'required when testbed.kind is "xen": the primary and backup dom0s, the guest and the Remus options (see README, "The Xen testbed")',
+  placement: [
+    'primary',
+    'backup',
+    'backupAddress',
+    'transport',
+    'guest.domain',
+    'guest.address',
+    'guest.ssh',
+    'guest.netns',
+    'remus.logDir',
+    'readyTimeoutS',
+  ],
+  placementLabel: (config) =>
+    `${config.primary.user}@${config.primary.host}:${config.primary.port} -> ${config.backup.user}@${config.backup.host}:${config.backup.port} (guest ${config.guest.domain})`,
   create: (config) => new XenTestbed(config),
 });
