@@ -3,7 +3,8 @@
 # charts) builds from source against cairo and pango, and the workloads run sysbench.
 #   bash harness/setup/apt-packages.sh          # what `npm run setup` runs
 #   bash harness/setup/apt-packages.sh --test   # plus what the tests use (chromium, pdftoppm, sshd,
-#                                               # and every workload server variant: socat, busybox)
+#                                               # every workload server variant: socat, busybox;
+#                                               # Slurm and munge for the job-array test)
 #   bash harness/setup/apt-packages.sh --list [--test]   # only print the package names
 # As root it installs what is missing; otherwise it prints the exact apt-get line and exits 2.
 set -euo pipefail
@@ -21,8 +22,9 @@ done
 packages=(sysbench util-linux procps build-essential pkg-config python3
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
 if $with_tests; then
-  # The tests also run the servers of guests without node (the Xen lab's): socat and busybox httpd.
-  packages+=(chromium poppler-utils openssh-server socat busybox-static)
+  # The tests also run the servers of guests without node (the Xen lab's): socat and busybox httpd;
+  # and the shards under a real scheduler: a one-node Slurm cluster (slurmctld, slurmd, munge).
+  packages+=(chromium poppler-utils openssh-server socat busybox-static slurmctld slurmd slurm-client munge)
 fi
 if $list_only; then
   printf '%s\n' "${packages[@]}"

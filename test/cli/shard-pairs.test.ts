@@ -2,11 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flagsLayer } from '../../harness/commands/experiment-options.ts';
-import { labelLayer, readJsonLayer, resolveConfig } from '../../harness/config/load.ts';
-import { ALL_BUILT as availability, planExperiment } from '../../harness/plan/plan.ts';
 import { runCli } from '../helpers/cli.ts';
-import { expectMergedEqualsPlan } from '../helpers/merged-run.ts';
+import { expectMergedEqualsPlan, unshardedPlan } from '../helpers/merged-run.ts';
 import { SSHD } from '../helpers/sshd.ts';
 import { startXenTestHosts, type XenTestHosts } from '../helpers/xen-hosts.ts';
 
@@ -69,20 +66,14 @@ describe.skipIf(!canRun)('shards of one plan on three host pairs', { timeout: 30
     expect(merged.code, merged.output).toBe(0);
     expect(merged.output).toMatch(/The trials ran on 3 host pairs/);
 
-    const unsharded = planExperiment(
-      resolveConfig([
-        labelLayer(readJsonLayer(configOf(0), 'c'), 'c'),
-        flagsLayer({
-          testbed: 'xen',
-          workloads: 'cpu',
-          intervals: '100',
-          trials: '2',
-          duration: '1',
-          warmup: '0',
-        }),
-      ]),
-      availability,
-    );
+    const unsharded = unshardedPlan(configOf(0), null, {
+      testbed: 'xen',
+      workloads: 'cpu',
+      intervals: '100',
+      trials: '2',
+      duration: '1',
+      warmup: '0',
+    });
     const manifest = expectMergedEqualsPlan(out, unsharded, 2);
 
     // The merged manifest lists every pair and which trials ran where.

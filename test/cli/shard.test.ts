@@ -2,12 +2,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flagsLayer } from '../../harness/commands/experiment-options.ts';
-import { labelLayer, matrixLayer, readJsonLayer, resolveConfig } from '../../harness/config/load.ts';
-import { ALL_BUILT as availability, planExperiment } from '../../harness/plan/plan.ts';
 import type { Manifest } from '../../harness/store/manifest.ts';
 import { runCli } from '../helpers/cli.ts';
-import { expectMergedEqualsPlan } from '../helpers/merged-run.ts';
+import { expectMergedEqualsPlan, unshardedPlan } from '../helpers/merged-run.ts';
 
 const FAST = ['--matrix', 'quick', '--trials', '3', '--duration', '1', '--warmup', '0'];
 
@@ -47,15 +44,7 @@ describe('--shard i/n and merge', { timeout: 240_000 }, () => {
     expect(merged.code, merged.output).toBe(0);
 
     // The unsharded plan of the same configuration, for comparison.
-    const m = matrixLayer('quick');
-    const unsharded = planExperiment(
-      resolveConfig([
-        labelLayer(readJsonLayer(config, 'c'), 'c'),
-        labelLayer(m.layer, m.label),
-        flagsLayer({ trials: '3', duration: '1', warmup: '0' }),
-      ]),
-      availability,
-    );
+    const unsharded = unshardedPlan(config, 'quick', { trials: '3', duration: '1', warmup: '0' });
     expectMergedEqualsPlan(out, unsharded, 3);
 
     // Shards of another plan are refused.

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { Plan } from '../../harness/plan/plan.ts';
+import { type ExperimentFlags, flagsLayer } from '../../harness/commands/experiment-options.ts';
+import { labelLayer, matrixLayer, readJsonLayer, resolveConfig } from '../../harness/config/load.ts';
+import { ALL_BUILT, type Plan, planExperiment } from '../../harness/plan/plan.ts';
 import type { Manifest } from '../../harness/store/manifest.ts';
 import { readSamples } from '../../harness/store/samples.ts';
 import type { RunState } from '../../harness/store/state.ts';
@@ -22,4 +24,14 @@ export function expectMergedEqualsPlan(dir: string, plan: Plan, trialsPerCell: n
   const trials = new Set(readSamples(join(dir, 'samples.jsonl')).rows.map((r) => r.trialId));
   expect(trials).toEqual(new Set(plan.order.map((t) => t.id)));
   return manifest;
+}
+
+/** The plan an unsharded run of the config file, a matrix preset and experiment flags would run. */
+export function unshardedPlan(configPath: string, matrix: string | null, flags: ExperimentFlags): Plan {
+  const layers = [labelLayer(readJsonLayer(configPath, 'c'), 'c')];
+  if (matrix) {
+    const preset = matrixLayer(matrix);
+    layers.push(labelLayer(preset.layer, preset.label));
+  }
+  return planExperiment(resolveConfig([...layers, flagsLayer(flags)]), ALL_BUILT);
 }
