@@ -2,11 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RunAnalysis } from '../analysis/analyze.ts';
-import { NOTHING_TO_COMPARE, rowsWithHistory } from '../analysis/compare.ts';
 import { buildCharts, CHART_PLUGINS_SOURCE } from './charts.ts';
 import { escapeHtml as esc } from './format.ts';
 import {
   checkpointTable,
+  comparisonSummary,
   comparisonTable,
   latencyTable,
   metadataPairs,
@@ -73,20 +73,11 @@ ${tables.map(tableHtml).join('\n')}
 function comparisonHtml(a: RunAnalysis, trend: string): string {
   const c = a.comparison;
   if (!c) return '';
-  const { rows, leftOut } = rowsWithHistory(c);
-  const notes = [
-    ...(leftOut > 0 ? [`${leftOut} metric(s) that no earlier comparable run measured are left out.`] : []),
-    ...c.incomparable.map((i) => `Left out run ${i.runId}: ${i.differs.join(', ')} differ.`),
-    ...c.notes,
-  ];
-  const noteHtml = notes.map((n) => `<p class="note">${esc(n)}</p>`).join('');
-  if (rows.length === 0)
-    return `<h2>Regressions against history</h2>\n<p>No regression found: ${esc(NOTHING_TO_COMPARE)}.</p>${noteHtml}`;
-  const verdict =
-    c.regressions > 0
-      ? `<p class="regression">${c.regressions} regression(s) found.</p>`
-      : '<p>No regression found.</p>';
-  const table = comparisonTable(c, rows);
+  const summary = comparisonSummary(c);
+  const noteHtml = summary.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('');
+  const verdict = `<p${summary.regressed ? ' class="regression"' : ''}>${esc(summary.verdict)}</p>`;
+  if (summary.rows.length === 0) return `<h2>Regressions against history</h2>\n${verdict}${noteHtml}`;
+  const table = comparisonTable(c, summary.rows);
   return `<h2>Regressions against history</h2>\n${verdict}\n${trend}${tableHtml(table)}${noteHtml}`;
 }
 

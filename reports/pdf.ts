@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import PDFDocument from 'pdfkit';
 import type { RunAnalysis } from '../analysis/analyze.ts';
-import { type Comparison, NOTHING_TO_COMPARE, rowsWithHistory } from '../analysis/compare.ts';
+import type { Comparison } from '../analysis/compare.ts';
 import { buildCharts, CHART_PLUGINS_SOURCE, type ChartSpec } from './charts.ts';
 import {
   checkpointTable,
+  comparisonSummary,
   comparisonTable,
   latencyTable,
   metadataPairs,
@@ -140,18 +141,18 @@ async function comparisonSection(
   trend: ChartSpec | undefined,
 ): Promise<void> {
   heading(doc, 'Regressions against history');
-  const { rows } = rowsWithHistory(c);
-  if (rows.length === 0) {
-    doc.fontSize(9.5).text(`No regression found: ${NOTHING_TO_COMPARE}.`);
-    return;
-  }
+  const summary = comparisonSummary(c);
   doc
     .fontSize(10)
-    .fillColor(c.regressions > 0 ? '#8a1c1c' : '#111')
-    .text(c.regressions > 0 ? `${c.regressions} regression(s) found.` : 'No regression found.')
+    .fillColor(summary.regressed ? '#8a1c1c' : '#111')
+    .text(summary.verdict)
     .fillColor('#111');
-  await chart(doc, painter, trend);
-  table(doc, comparisonTable(c, rows));
+  if (summary.rows.length > 0) {
+    await chart(doc, painter, trend);
+    table(doc, comparisonTable(c, summary.rows));
+  }
+  for (const note of summary.notes) doc.fontSize(7.5).fillColor('#555').text(note).fillColor('#111');
+  doc.fontSize(9.5);
 }
 
 /** The report as a PDF: the HTML page's content, charts rendered with chartjs-node-canvas. */

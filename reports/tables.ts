@@ -1,5 +1,10 @@
 import type { MetricCell, RunAnalysis } from '../analysis/analyze.ts';
-import type { Comparison, ComparisonRow } from '../analysis/compare.ts';
+import {
+  type Comparison,
+  type ComparisonRow,
+  NOTHING_TO_COMPARE,
+  rowsWithHistory,
+} from '../analysis/compare.ts';
 import { headlineMetrics } from '../analysis/metric-specs.ts';
 import { compareIntervals } from '../harness/store/interval.ts';
 import { formatNumber, formatRatio, intervalLabel, latencyCellLabel } from './format.ts';
@@ -215,6 +220,32 @@ export function pairTable(a: RunAnalysis): Table {
     ),
     note: "Welch's t between every two pairs, Bonferroni-adjusted over the cell's comparisons; YES below 0.05. A cell whose pairs differ mixes machines that measure differently: read its overhead with care.",
   };
+}
+
+/** The history section's words, the same in the HTML and the PDF. */
+export interface ComparisonSummary {
+  verdict: string;
+  regressed: boolean;
+  /** The rows with history (none: the verdict says there was nothing to compare). */
+  rows: ComparisonRow[];
+  /** What was left out and why, and the comparison's own notes. */
+  notes: string[];
+}
+
+export function comparisonSummary(c: Comparison): ComparisonSummary {
+  const { rows, leftOut } = rowsWithHistory(c);
+  const notes = [
+    ...(leftOut > 0 ? [`${leftOut} metric(s) that no earlier comparable run measured are left out.`] : []),
+    ...c.incomparable.map((i) => `Left out run ${i.runId}: ${i.differs.join(', ')} differ.`),
+    ...c.notes,
+  ];
+  const verdict =
+    rows.length === 0
+      ? `No regression found: ${NOTHING_TO_COMPARE}.`
+      : c.regressions > 0
+        ? `${c.regressions} regression(s) found.`
+        : 'No regression found.';
+  return { verdict, regressed: c.regressions > 0, rows, notes };
 }
 
 /** The comparison against earlier runs, one row per metric with history. */

@@ -104,6 +104,13 @@ describe('npm run compare', { timeout: 60_000 }, () => {
     expect(output).toMatch(/cpu\s+25 ms\s+events_per_s/);
     expect(output).not.toMatch(/latency\s+25 ms\s+rtt_p50_us/);
     expect(output).toMatch(/\d+ metric\(s\) that no earlier comparable run measured are left out\./);
+    // The reports say the same, the PDF as the HTML.
+    const report = await runCli(['report', wider, '--history', root]);
+    expect(report.code, report.output).toBe(0);
+    const leftOut = /\d+ metric\(s\) that no earlier comparable run measured are left out\./;
+    expect(readFileSync(join(wider, 'report.html'), 'utf8')).toMatch(leftOut);
+    const pdfText = (await execa('pdftotext', [join(wider, 'report.pdf'), '-'])).stdout.replace(/\s+/g, ' ');
+    expect(pdfText).toMatch(leftOut);
   });
 
   it('rejects a bad threshold with exit code 2', async () => {
