@@ -9,7 +9,7 @@ import { acquireLock } from '../store/lock.ts';
 import { type Manifest, type ShardRecord, stableStringify, writeManifest } from '../store/manifest.ts';
 import { findRunDir, newRunId } from '../store/run-dir.ts';
 import { appendSamples } from '../store/samples.ts';
-import { type CellState, deriveCellStatus, type RunState, writeState } from '../store/state.ts';
+import { type CellState, deriveCellStatus, doneTrialIds, type RunState, writeState } from '../store/state.ts';
 import { wholeNumber } from './experiment-options.ts';
 
 /** Mechanism name -> the values a shard's sessions recorded for it (a resumed shard may have several). */
@@ -134,13 +134,7 @@ function shardRecord(run: RunData): ShardRecord {
   const m = run.manifest;
   const shard = m.shard as NonNullable<Manifest['shard']>;
   const harnessHosts = [...new Set(m.sessions.map((s) => s.host.hostname))];
-  const finished = new Set(
-    Object.values(run.state?.cells ?? {}).flatMap((c) =>
-      Object.entries(c.trials)
-        .filter(([, t]) => t.status === 'done')
-        .map(([id]) => id),
-    ),
-  );
+  const finished = run.state ? doneTrialIds(run.state) : new Set<string>();
   return {
     index: shard.index,
     count: shard.count,
