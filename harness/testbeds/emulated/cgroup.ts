@@ -85,7 +85,7 @@ export async function destroyCgroup(dir: string, kind: 'cgroup2' | 'cgroup1'): P
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

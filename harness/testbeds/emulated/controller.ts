@@ -10,6 +10,7 @@ import { type Freezer, openFreezer } from './freezer.ts';
 import { BackupLink } from './memory/backup-link.ts';
 import { buildMechanisms } from './memory/choose.ts';
 import { MemoryReplicator } from './memory/memory-replicator.ts';
+import { ShapedLink } from './memory/shaped-link.ts';
 import { OutputCommitProxy } from './output-proxy.ts';
 import { commitAtEndOfPause, type Replicator } from './replicator.ts';
 
@@ -57,11 +58,13 @@ async function handle(request: ControllerRequest): Promise<unknown> {
         if (request.memory) {
           const { tracker, gatherer } = buildMechanisms(request.memory);
           const activeFreezer = freezer;
+          const rate = request.memory.backupLink?.rateMbit;
+          const shaped = rate === undefined ? null : await ShapedLink.create(rate);
           memory = new MemoryReplicator(
             () => activeFreezer.members(),
             tracker,
             gatherer,
-            await BackupLink.start(),
+            await BackupLink.start(shaped),
           );
           memory.prepare();
           replicator = memory;

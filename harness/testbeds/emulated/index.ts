@@ -1,3 +1,4 @@
+import { UserError } from '../../errors.ts';
 import { LiveSessions } from '../live-sessions.ts';
 import { defineTestbed, type Testbed, type TestbedFacts } from '../testbed.ts';
 import type { GuestSession } from '../types.ts';
@@ -12,6 +13,7 @@ import {
   type MemoryPlan,
   TRACKING_DESCRIPTIONS,
 } from './memory/choose.ts';
+import { probeShapedLink, sweepStaleLinks, tbfParameters } from './memory/shaped-link.ts';
 import { choosePriority, type PriorityPlan } from './priority.ts';
 import { commitAtEndOfPause } from './replicator.ts';
 
@@ -34,6 +36,16 @@ export class EmulatedTestbed implements Testbed {
     const priority = await choosePriority(this.config.priority);
     const memory =
       this.config.tracking === 'none' ? null : await chooseMemoryMechanisms(this.config.tracking);
+    const sweptLinks = await sweepStaleLinks();
+    const rateMbit = this.config.backupLink?.rateMbit;
+    if (memory && rateMbit !== undefined) {
+      const problem = await probeShapedLink(rateMbit);
+      if (problem)
+        throw new UserError(
+          `testbed.emulated.backupLink.rateMbit is ${rateMbit} but this host cannot shape a link to the backup: ${problem}. It needs root (CAP_NET_ADMIN), iproute2, veth and the tbf qdisc (sch_tbf); remove backupLink to ship over loopback.`,
+        );
+      memory.backupLink = { rateMbit };
+    }
     this.chosen = { freezer, priority, memory };
     const replication: {
       mechanisms: Record<string, string>;
@@ -46,13 +58,21 @@ export class EmulatedTestbed implements Testbed {
             dirtyTracking: memory.tracking,
             copy: memory.copy,
             backup: 'process-tcp',
+            backupLink: rateMbit === undefined ? 'loopback' : `tbf ${rateMbit} Mbit/s`,
           },
           details: {
             replication:
               'dirty guest pages copied during each pause, shipped after the thaw to a backup process that applies them to its replica and acks; output released on the ack',
             dirtyTracking: TRACKING_DESCRIPTIONS[memory.tracking],
             copy: COPY_DESCRIPTIONS[memory.copy],
-            backup: 'a separate Node process on this host, over loopback TCP; one replica per guest process',
+            backup:
+              rateMbit === undefined
+                ? 'a separate Node process on this host, over loopback TCP; one replica per guest process'
+                : 'a separate Node process on this host in its own network namespace, over TCP through a shaped veth; one replica per guest process',
+            backupLink:
+              rateMbit === undefined
+                ? 'loopback, unshaped: checkpoints ship as fast as this host copies memory (faster than a real link between hosts)'
+                : `veth into a network namespace of its own; tbf on the primary's end at ${rateMbit} Mbit/s (burst ${tbfParameters(rateMbit).burstBytes} bytes; the rate counts whole frames, headers included, as a wire does)`,
           },
           caveats: [
             "Only the guest processes' writable memory is replicated (no kernel state such as sockets or files); a process is copied in full at its first checkpoints.",
@@ -97,6 +117,9 @@ export class EmulatedTestbed implements Testbed {
         'Only payload bytes are held by the proxy; TCP handshakes and ACKs are not (the host kernel terminates TCP).',
         ...replication.caveats,
         ...(swept.length ? [`Removed stale cgroups of an earlier crashed run: ${swept.join(', ')}`] : []),
+        ...(sweptLinks.length
+          ? [`Removed backup-link namespaces of an earlier crashed run: ${sweptLinks.join(', ')}`]
+          : []),
       ],
     };
   }

@@ -1,15 +1,20 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { timeoutDelay } from '../../../util/delay.ts';
 import { PROJECT_ROOT } from '../../../version.ts';
 import { type EpochDescription, encodeHeader, type ReplicaDigest, TOKEN_BYTES } from './backup-protocol.ts';
+import type { ShapedLink } from './shaped-link.ts';
 
 const BACKUP_SCRIPT = fileURLToPath(new URL('./backup-main.ts', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
 
-/** The primary's end of the link to the backup process: ships epochs over TCP, waits for acks. */
+/**
+ * The primary's end of the link to the backup process: ships epochs over TCP, waits for acks. The
+ * backup listens on loopback, or, behind a ShapedLink, inside that link's network namespace (the
+ * link is the BackupLink's own from then on: closed with it).
+ */
 export class BackupLink {
   private socket: Socket | null = null;
   private waiting: { epoch: number; resolve: () => void; reject: (e: Error) => void } | null = null;
@@ -18,7 +23,10 @@ export class BackupLink {
   private readonly requests = new Map<number, (result: unknown) => void>();
   private failure: Error | null = null;
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly shaped: ShapedLink | null,
+  ) {
     child.on('message', (message: { id?: number; result?: unknown }) => {
       if (message.id !== undefined) {
         this.requests.get(message.id)?.(message.result);
@@ -30,16 +38,18 @@ export class BackupLink {
     );
   }
 
-  /** Starts the backup process on this host and connects to it over loopback TCP. */
-  static async start(): Promise<BackupLink> {
-    const child = fork(BACKUP_SCRIPT, [], {
+  /** Starts the backup process on this host and connects to it over loopback TCP or `shaped`. */
+  static async start(shaped: ShapedLink | null = null): Promise<BackupLink> {
+    // `ip netns exec` execs the program: the child is the backup itself, its IPC channel kept.
+    const command = [...(shaped?.exec ?? []), process.execPath, '--import', 'tsx', BACKUP_SCRIPT];
+    const child = spawn(command[0] as string, command.slice(1), {
       cwd: PROJECT_ROOT,
-      execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const link = new BackupLink(child);
+    const link = new BackupLink(child, shaped);
+    const host = shaped?.backupAddress ?? '127.0.0.1';
     const token = randomBytes(TOKEN_BYTES);
-    child.send({ type: 'token', token: token.toString('hex') });
+    child.send({ type: 'token', token: token.toString('hex'), host });
     const port = await Promise.race([
       new Promise<number>((resolve, reject) => {
         child.on('message', (m: { ready?: boolean; port?: number }) => m.ready && resolve(m.port as number));
@@ -49,11 +59,17 @@ export class BackupLink {
       timeoutDelay(START_TIMEOUT_MS).then(() => {
         throw new Error(`the backup process did not start within ${START_TIMEOUT_MS} ms`);
       }),
-    ]);
-    const socket = connect({ host: '127.0.0.1', port });
+    ]).catch(async (error) => {
+      await link.close();
+      throw error;
+    });
+    const socket = connect({ host, port });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
+    }).catch(async (error) => {
+      await link.close();
+      throw new Error(`could not connect to the backup at ${host}:${port}: ${(error as Error).message}`);
     });
     socket.setNoDelay(true);
     socket.write(token);
@@ -65,8 +81,13 @@ export class BackupLink {
     return link;
   }
 
-  /** The backup's loopback port (tests: a stranger connecting there must be refused). */
+  /** The backup's port (tests: a stranger connecting there must be refused). */
   port = 0;
+
+  /** How the stream reaches the backup: for the manifest. */
+  get route(): string {
+    return this.shaped ? this.shaped.description : 'loopback TCP (unshaped)';
+  }
 
   get pid(): number {
     return this.child.pid ?? 0;
@@ -135,5 +156,6 @@ export class BackupLink {
       this.child.kill('SIGTERM');
       await Promise.race([exited, timeoutDelay(5000).then(() => this.child.kill('SIGKILL'))]);
     }
+    await this.shaped?.close();
   }
 }

@@ -202,10 +202,11 @@ const server = createServer((socket) => {
     }
   });
 });
-process.on('message', (request: BackupRequest | { type: 'token'; token: string }) => {
+process.on('message', (request: BackupRequest | { type: 'token'; token: string; host: string }) => {
   if (request.type === 'token') {
     token = Buffer.from(request.token, 'hex');
-    server.listen(0, '127.0.0.1', () => {
+    // Loopback, or this namespace's end of the shaped link.
+    server.listen(0, request.host, () => {
       const address = server.address();
       process.send?.({ ready: true, port: typeof address === 'object' && address ? address.port : 0 });
     });

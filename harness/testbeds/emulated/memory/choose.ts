@@ -20,6 +20,8 @@ export interface MemoryPlan {
   copy: CopyKind;
   /** Better mechanisms that did not work here, with why. */
   fallbacks: string[];
+  /** The shaped link to the backup (see shaped-link.ts), or null for loopback. */
+  backupLink: { rateMbit: number } | null;
 }
 
 /** One sentence per mechanism, for the manifest and the report. */
@@ -145,7 +147,7 @@ export async function chooseMemoryMechanisms(tracking: TrackingChoice): Promise<
   for (const [kind, probe] of probes) {
     if (tracking !== 'auto' && tracking !== kind) continue;
     const problem = await probe();
-    if (problem === null) return { tracking: kind, copy, fallbacks };
+    if (problem === null) return { tracking: kind, copy, fallbacks, backupLink: null };
     if (tracking !== 'auto') {
       throw new UserError(
         `testbed.emulated.tracking is "${kind}" but this host cannot do it: ${problem}. Use "auto" to take the best that works here.`,

@@ -63,7 +63,7 @@ export class MemoryReplicator implements Replicator {
     private readonly gatherer: Gatherer,
     private readonly backup: BackupLink,
   ) {
-    this.mechanism = `dirty tracking: ${tracker.kind}; copy: ${gatherer.kind}; backup: separate process over loopback TCP, acks each epoch`;
+    this.mechanism = `dirty tracking: ${tracker.kind}; copy: ${gatherer.kind}; backup: separate process over ${backup.route}, acks each epoch`;
   }
 
   /**
