@@ -1,7 +1,8 @@
 /**
  * One memory-replication bench case, run in its own process (started by bench/memory.ts under
  * real-time priority when permitted, like the checkpoint controller). Prints one JSON line.
- *   node --import tsx bench/memory-worker.ts WS_MB PAGES_PER_MS INTERVAL_MS EPOCHS
+ *   node --import tsx bench/memory-worker.ts WS_MB PAGES_PER_MS INTERVAL_MS EPOCHS [LINK_MBIT]
+ * With LINK_MBIT the backup sits behind a shaped link of that rate (see shaped-link.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
@@ -14,13 +15,15 @@ import { BackupLink } from '../harness/testbeds/emulated/memory/backup-link.ts';
 import { buildMechanisms, chooseMemoryMechanisms } from '../harness/testbeds/emulated/memory/choose.ts';
 import { MemoryReplicator } from '../harness/testbeds/emulated/memory/memory-replicator.ts';
 import { RangeList } from '../harness/testbeds/emulated/memory/ranges.ts';
+import { ShapedLink } from '../harness/testbeds/emulated/memory/shaped-link.ts';
 import { monotonicMs, waitUntil } from '../harness/util/precise-wait.ts';
 
-const [wsMB, rate, intervalMs, epochs] = process.argv.slice(2).map(Number) as [
+const [wsMB, rate, intervalMs, epochs, linkMbit] = process.argv.slice(2).map(Number) as [
   number,
   number,
   number,
   number,
+  number | undefined,
 ];
 const root = findCgroupMounts().v2;
 if (!root) throw new Error('the memory bench needs a cgroup v2 mount (run as root)');
@@ -47,18 +50,30 @@ const base = Number.parseInt(ready.split(' ')[1] as string, 16);
 const plan = await chooseMemoryMechanisms('auto');
 const { tracker, gatherer } = buildMechanisms(plan);
 const freezer = openFreezer({ kind: 'cgroup2', dir });
-const replicator = new MemoryReplicator(() => freezer.members(), tracker, gatherer, await BackupLink.start());
+const shaped = linkMbit ? await ShapedLink.create(linkMbit) : null;
+const replicator = new MemoryReplicator(
+  () => freezer.members(),
+  tracker,
+  gatherer,
+  await BackupLink.start(shaped),
+);
 replicator.prepare();
 const rows: Record<string, number>[] = [];
 const t0 = monotonicMs();
+/** Boundaries passed over because a checkpoint was still shipping, and the measured window. */
+let skipped = 0;
+let measuredFrom = 0;
 try {
   let boundary = 0;
   for (let epoch = 1; epoch <= epochs + 2; epoch++) {
     // Absolute schedule; boundaries that passed during a long checkpoint are skipped (as the
     // controller does), so that every measured epoch lasts one interval.
-    boundary = Math.max(boundary + 1, Math.ceil((monotonicMs() - t0) / intervalMs));
+    const next = Math.max(boundary + 1, Math.ceil((monotonicMs() - t0) / intervalMs));
+    if (epoch > 3) skipped += next - boundary - 1;
+    boundary = next;
     await waitUntil(t0 + boundary * intervalMs);
     const begin = monotonicMs();
+    if (epoch === 3) measuredFrom = begin;
     freezer.freeze();
     const frozen = monotonicMs();
     const stats = replicator.capture(epoch);
@@ -81,6 +96,7 @@ try {
       });
     }
   }
+  const measuredMs = monotonicMs() - measuredFrom;
   // Memory-bandwidth limit in the same run: one sequential read of the working set's first bytes,
   // as many as a median epoch gathered, from the same (frozen) process, with the same copy path.
   const sortedBytes = rows.map((r) => r.bytes as number).sort((a, b) => a - b);
@@ -97,7 +113,9 @@ try {
     sequential.push((monotonicMs() - start) * 1000);
   }
   freezer.thaw();
-  console.log(JSON.stringify({ plan, rows, sequentialUs: sequential }));
+  console.log(
+    JSON.stringify({ plan, rows, sequentialUs: sequential, skipped, measuredMs, link: replicator.mechanism }),
+  );
 } finally {
   freezer.thaw();
   await replicator.close();

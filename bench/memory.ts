@@ -27,10 +27,68 @@ const CASES = [
 ];
 const RUNS = 3;
 
+/**
+ * The same guest behind a backup link of 1 Gbit/s (Remus's testbed) and over loopback, at the
+ * study's intervals: how far the effective checkpoint rate falls below the configured one.
+ */
+const LINK_MBIT = 1000;
+// 16 pages/ms dirties 64 MB/s, below what the link carries (~119 MB/s of pages); 64 pages/ms
+// dirties 256 MB/s, above it.
+const LINK_CASES = [16, 64].flatMap((rate) =>
+  [25, 100, 400].map((intervalMs) => ({
+    wsMB: 64,
+    rate,
+    intervalMs,
+    epochs: Math.max(10, Math.round(2000 / intervalMs)),
+  })),
+);
+
 interface WorkerResult {
   plan: { tracking: string; copy: string };
   rows: Record<string, number>[];
   sequentialUs: number[];
+  /** Schedule boundaries passed over while a checkpoint was still shipping. */
+  skipped: number;
+  /** From the first measured checkpoint's start to the last one's ack. */
+  measuredMs: number;
+  link: string;
+}
+
+type BenchCase = { wsMB: number; rate: number; intervalMs: number; epochs: number };
+
+async function runWorker(
+  c: BenchCase,
+  prefix: readonly string[],
+  linkMbit: number | null,
+): Promise<WorkerResult> {
+  const argv = [...prefix, process.execPath, '--import', 'tsx', 'bench/memory-worker.ts'];
+  const args = [c.wsMB, c.rate, c.intervalMs, c.epochs, ...(linkMbit ? [linkMbit] : [])].map(String);
+  const out = await execa(argv[0] as string, [...argv.slice(1), ...args], {
+    cwd: PROJECT_ROOT,
+    timeout: 300_000,
+  });
+  return JSON.parse(out.stdout.trim().split('\n').at(-1) as string) as WorkerResult;
+}
+
+/** Effective checkpoints/s against the configured rate, shaped link vs loopback, per interval. */
+async function benchLink(prefix: readonly string[]): Promise<void> {
+  console.log(
+    `\nBackup link ${LINK_MBIT} Mbit/s (veth + tbf into the backup's own namespace) vs loopback; 64 MB working set; ${RUNS} runs each`,
+  );
+  for (const c of LINK_CASES) {
+    for (const linkMbit of [LINK_MBIT, null]) {
+      const runs: WorkerResult[] = [];
+      for (let run = 0; run < RUNS; run++) runs.push(await runWorker(c, prefix, linkMbit));
+      const effective = runs.map((r) => (r.rows.length * 1000) / r.measuredMs).sort((a, b) => a - b);
+      const rows = runs.flatMap((r) => r.rows);
+      const col = (key: string) => rows.map((r) => r[key] as number);
+      const configured = 1000 / c.intervalMs;
+      const label = linkMbit ? `${linkMbit} Mbit/s` : 'loopback';
+      console.log(
+        `  ${String(c.rate).padStart(2)} pages/ms ${String(c.intervalMs).padStart(3)} ms ${label.padEnd(12)} effective ${med(effective).toFixed(1).padStart(5)}/s [${effective[0]?.toFixed(1)}, ${effective.at(-1)?.toFixed(1)}] of ${configured.toFixed(1)}/s (${((med(effective) / configured) * 100).toFixed(0)} %), boundaries skipped ${runs.map((r) => r.skipped).join('/')}; dirty pages p50 ${med(col('pages'))}; pause p50 ${fmt(med(col('pause')))} ms; ship+ack p50 ${fmt(med(col('shipAck')))} ms p99 ${fmt(percentile(col('shipAck'), 99))} ms`,
+      );
+    }
+  }
 }
 
 const med = (values: number[]) => percentile(values, 50);
@@ -45,18 +103,7 @@ export async function benchMemory(): Promise<void> {
   console.log(`controller priority: ${priority.description}`);
   for (const c of CASES) {
     const runs: WorkerResult[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const argv = [...priority.prefix, process.execPath, '--import', 'tsx', 'bench/memory-worker.ts'];
-      const out = await execa(
-        argv[0] as string,
-        [...argv.slice(1), String(c.wsMB), String(c.rate), String(c.intervalMs), String(c.epochs)],
-        {
-          cwd: PROJECT_ROOT,
-          timeout: 300_000,
-        },
-      );
-      runs.push(JSON.parse(out.stdout.trim().split('\n').at(-1) as string) as WorkerResult);
-    }
+    for (let run = 0; run < RUNS; run++) runs.push(await runWorker(c, priority.prefix, null));
     const rows = runs.flatMap((r) => r.rows);
     const col = (key: string) => rows.map((r) => r[key] as number);
     const perRun = (key: string) => runs.map((r) => med(r.rows.map((row) => row[key] as number)));
@@ -83,4 +130,5 @@ export async function benchMemory(): Promise<void> {
     const scanShare = rows.map((r) => (r.scan as number) / (r.pause as number));
     console.log(`  scan / pause: p50 ${(med(scanShare) * 100).toFixed(0)} %`);
   }
+  await benchLink(priority.prefix);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages remus-bench needs, installed before `npm ci`: node-canvas (for the PDF report's
-# charts) builds from source against cairo and pango, and the workloads run sysbench.
+# charts) builds from source against cairo and pango, the workloads run sysbench, and a shaped
+# backup link (testbed.emulated.backupLink) is made with ip and tc (iproute2).
 #   bash harness/setup/apt-packages.sh          # what `npm run setup` runs
 #   bash harness/setup/apt-packages.sh --test   # plus what the tests use (chromium, pdftoppm, sshd,
 #                                               # every workload server variant: socat, busybox;
@@ -19,7 +20,7 @@ for arg in "$@"; do
   esac
 done
 
-packages=(sysbench util-linux procps build-essential pkg-config python3
+packages=(sysbench util-linux procps iproute2 build-essential pkg-config python3
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
 if $with_tests; then
   # The tests also run the servers of guests without node (the Xen lab's): socat and busybox httpd;
