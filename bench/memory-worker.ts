@@ -1,8 +1,11 @@
 /**
  * One memory-replication bench case, run in its own process (started by bench/memory.ts under
  * real-time priority when permitted, like the checkpoint controller). Prints one JSON line.
- *   node --import tsx bench/memory-worker.ts WS_MB PAGES_PER_MS INTERVAL_MS EPOCHS [LINK_MBIT]
- * With LINK_MBIT the backup sits behind a shaped link of that rate (see shaped-link.ts).
+ *   node --import tsx bench/memory-worker.ts WS_MB PAGES_PER_MS INTERVAL_MS EPOCHS [SCHEDULE [LINK_MBIT]]
+ * SCHEDULE `whole` (default) skips every boundary a checkpoint ran past, so each measured epoch
+ * lasts one interval; `controller` is the checkpoint controller's own: a checkpoint less than one
+ * interval late starts at once, later ones skip the boundaries that passed. With LINK_MBIT the
+ * backup sits behind a shaped link of that rate (see shaped-link.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
@@ -18,13 +21,14 @@ import { RangeList } from '../harness/testbeds/emulated/memory/ranges.ts';
 import { ShapedLink } from '../harness/testbeds/emulated/memory/shaped-link.ts';
 import { monotonicMs, waitUntil } from '../harness/util/precise-wait.ts';
 
-const [wsMB, rate, intervalMs, epochs, linkMbit] = process.argv.slice(2).map(Number) as [
+const [wsMB, rate, intervalMs, epochs] = process.argv.slice(2, 6).map(Number) as [
   number,
   number,
   number,
   number,
-  number | undefined,
 ];
+const schedule = process.argv[6] ?? 'whole';
+const linkMbit = process.argv[7] ? Number(process.argv[7]) : null;
 const root = findCgroupMounts().v2;
 if (!root) throw new Error('the memory bench needs a cgroup v2 mount (run as root)');
 const dir = join(root, `remus-bench-bench-${process.pid}`);
@@ -67,9 +71,13 @@ let lastStart = 0;
 try {
   let boundary = 0;
   for (let epoch = 1; epoch <= epochs + 2; epoch++) {
-    // Absolute schedule; boundaries that passed during a long checkpoint are skipped (as the
-    // controller does), so that every measured epoch lasts one interval.
-    const next = Math.max(boundary + 1, Math.ceil((monotonicMs() - t0) / intervalMs));
+    // Absolute schedule t0 + k x interval; boundaries that passed are skipped (see SCHEDULE).
+    const now = monotonicMs();
+    let next = boundary + 1;
+    if (schedule === 'controller') {
+      if (now > t0 + next * intervalMs + intervalMs)
+        next += Math.floor((now - (t0 + next * intervalMs)) / intervalMs);
+    } else next = Math.max(next, Math.ceil((now - t0) / intervalMs));
     if (epoch > 3) skipped += next - boundary - 1;
     boundary = next;
     await waitUntil(t0 + boundary * intervalMs);

@@ -59,10 +59,13 @@ type BenchCase = { wsMB: number; rate: number; intervalMs: number; epochs: numbe
 async function runWorker(
   c: BenchCase,
   prefix: readonly string[],
-  linkMbit: number | null,
+  /** undefined: the pause cases; null: loopback on the controller's schedule; else the link's rate. */
+  linkMbit?: number | null,
 ): Promise<WorkerResult> {
   const argv = [...prefix, process.execPath, '--import', 'tsx', 'bench/memory-worker.ts'];
-  const args = [c.wsMB, c.rate, c.intervalMs, c.epochs, ...(linkMbit ? [linkMbit] : [])].map(String);
+  // The link cases run the controller's own schedule: what a run of the harness would see.
+  const schedule = linkMbit === undefined ? [] : ['controller', ...(linkMbit ? [linkMbit] : [])];
+  const args = [c.wsMB, c.rate, c.intervalMs, c.epochs, ...schedule].map(String);
   const out = await execa(argv[0] as string, [...argv.slice(1), ...args], {
     cwd: PROJECT_ROOT,
     timeout: 300_000,
@@ -103,7 +106,7 @@ export async function benchMemory(): Promise<void> {
   console.log(`controller priority: ${priority.description}`);
   for (const c of CASES) {
     const runs: WorkerResult[] = [];
-    for (let run = 0; run < RUNS; run++) runs.push(await runWorker(c, priority.prefix, null));
+    for (let run = 0; run < RUNS; run++) runs.push(await runWorker(c, priority.prefix));
     const rows = runs.flatMap((r) => r.rows);
     const col = (key: string) => rows.map((r) => r[key] as number);
     const perRun = (key: string) => runs.map((r) => med(r.rows.map((row) => row[key] as number)));
