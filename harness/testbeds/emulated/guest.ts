@@ -24,6 +24,7 @@ import { ControllerClient } from './controller-client.ts';
 import type { FreezerTarget } from './freezer.ts';
 import type { FreezerChoice } from './freezer-choice.ts';
 import type { MemoryPlan } from './memory/choose.ts';
+import { sweepStaleLinks } from './memory/shaped-link.ts';
 import type { PriorityPlan } from './priority.ts';
 
 /** Environment marker on every guest process and controller: lets tests and sweeps find leftovers. */
@@ -266,6 +267,9 @@ export class EmulatedGuestSession implements GuestSession {
       }
     }
     await this.controller.close();
+    // A controller that went away before closing its shaped backup link (killed, or its channel
+    // lost) leaves the link's namespace: remove it now that the controller is gone.
+    await sweepStaleLinks().catch(() => []);
     const { freezer } = this.options;
     try {
       if (this.cgroupDir) {

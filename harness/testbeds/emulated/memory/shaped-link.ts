@@ -125,8 +125,18 @@ export class ShapedLink {
   }
 }
 
+async function namespaceListed(namespace: string): Promise<boolean> {
+  const listing = await execa('ip', ['netns', 'list'], { reject: false, timeout: 10_000 });
+  return listing.stdout.split('\n').some((line) => line.split(' ')[0] === namespace);
+}
+
 async function removeLink(namespace: string, primaryInterface: string): Promise<void> {
-  await execa('ip', ['netns', 'del', namespace], { reject: false, timeout: 10_000 });
+  // `ip netns del` cannot unlink the namespace file while a mount namespace made by `ip netns exec`
+  // still holds it ("Device or resource busy"): that one goes shortly after its process has exited.
+  for (let attempt = 0; attempt < 40 && (await namespaceListed(namespace)); attempt++) {
+    await execa('ip', ['netns', 'del', namespace], { reject: false, timeout: 10_000 });
+    if (await namespaceListed(namespace)) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   // The veth pair goes with the namespace once the last process in it has exited; do not wait for that.
   await execa('ip', ['link', 'del', primaryInterface], { reject: false, timeout: 10_000 });
 }
