@@ -10,7 +10,6 @@ import { type Freezer, openFreezer } from './freezer.ts';
 import { BackupLink } from './memory/backup-link.ts';
 import { buildMechanisms } from './memory/choose.ts';
 import { MemoryReplicator } from './memory/memory-replicator.ts';
-import { ShapedLink } from './memory/shaped-link.ts';
 import { OutputCommitProxy } from './output-proxy.ts';
 import { commitAtEndOfPause, type Replicator } from './replicator.ts';
 
@@ -59,7 +58,11 @@ async function handle(request: ControllerRequest): Promise<unknown> {
           const { tracker, gatherer } = buildMechanisms(request.memory);
           const activeFreezer = freezer;
           const rate = request.memory.backupLink?.rateMbit;
-          const shaped = rate === undefined ? null : await ShapedLink.create(rate);
+          // Loaded only for a shaped link: its imports (execa) would slow every controller's start.
+          const shaped =
+            rate === undefined
+              ? null
+              : await (await import('./memory/shaped-link.ts')).ShapedLink.create(rate);
           memory = new MemoryReplicator(
             () => activeFreezer.members(),
             tracker,
